@@ -1,0 +1,42 @@
+# wsflow build entry points. `make test` installs everything it needs on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+PYTHON ?= python3
+export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help venv build lint test test-rust bench dev clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## Python tools (moto server, cfn-lint, cargo-lambda, zig) in ./.venv
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+build: ## Build every crate
+	cargo build --workspace --all-targets --locked
+
+lint: ## rustfmt and clippy, warnings are errors
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+test-rust: venv ## Rust unit and integration tests (moto server from the venv)
+	cargo test --workspace --locked
+
+test: lint test-rust cdk-test ## Everything CI runs
+
+bench: venv ## Benchmarks: prints numbers, writes target/bench-report/
+	cargo run --release --locked -p wsflow-bench --
+
+clean: ## Remove build outputs (keeps the venv)
+	cargo clean
+	rm -rf build
+
+-include mk/cdk.mk

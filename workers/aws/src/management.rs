@@ -1,0 +1,53 @@
+//! `@connections` through the API Gateway Management API.
+
+use async_trait::async_trait;
+use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
+use aws_sdk_apigatewaymanagement::primitives::Blob;
+use aws_sdk_apigatewaymanagement::Client;
+use wsflow_core::ports::{ConnectionApi, PostError};
+
+use crate::errors::{classify, status};
+
+pub struct ManagementApi {
+    client: Client,
+}
+
+impl ManagementApi {
+    /// `callback_url` is the stage URL (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`);
+    /// it overrides any general endpoint such as `AWS_ENDPOINT_URL`, which names the backend of
+    /// the other services.
+    pub fn new(sdk: &aws_config::SdkConfig, callback_url: &str) -> Self {
+        let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
+            .endpoint_url(callback_url)
+            .build();
+        ManagementApi {
+            client: Client::from_conf(config),
+        }
+    }
+}
+
+#[async_trait]
+impl ConnectionApi for ManagementApi {
+    async fn post(&self, connection_id: &str, payload: &[u8]) -> Result<(), PostError> {
+        let result = self
+            .client
+            .post_to_connection()
+            .connection_id(connection_id)
+            .data(Blob::new(payload))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if status(&e) == Some(410) => Err(PostError::Gone),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PostToConnectionError::GoneException(_))
+                ) =>
+            {
+                Err(PostError::Gone)
+            }
+            Err(e) => Err(PostError::Failed(classify(e))),
+        }
+    }
+}

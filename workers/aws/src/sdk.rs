@@ -1,0 +1,33 @@
+//! SDK configuration shared by every client: the standard chain (`AWS_REGION`, credentials,
+//! `AWS_ENDPOINT_URL`, profiles), with timeouts so a hung endpoint becomes a transient error.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// Who retries failed calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retries {
+    /// The SDK's standard retry strategy (for the CLI).
+    Sdk,
+    /// None in the SDK: the worker's own `RetryPolicy` decides, so there is one retry budget.
+    Caller,
+}
+
+pub async fn load(retries: Retries) -> SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(25))
+        .build();
+    let retry = match retries {
+        Retries::Sdk => RetryConfig::standard(),
+        Retries::Caller => RetryConfig::disabled(),
+    };
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(retry)
+        .load()
+        .await
+}

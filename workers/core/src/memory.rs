@@ -1,0 +1,179 @@
+//! In-process port implementations with an optional fixed latency per call, for unit tests and
+//! benchmarks. They keep what they were asked to do so tests can inspect it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::envelope::Job;
+use crate::failure::Failure;
+use crate::ports::{
+    Claim, ConnectionApi, ConnectionStore, DeadLetterQueue, IdempotencyStore, PortError, Ports, PostError,
+    ResultStore,
+};
+use crate::record::Record;
+
+/// Decides the fate of one post: `None` delivers it.
+pub type PostFault = Box<dyn Fn(&str, &[u8]) -> Option<PostError> + Send + Sync>;
+
+#[derive(Default)]
+pub struct MemoryBackend {
+    pub latency: Duration,
+    pub posts: Mutex<Vec<(String, Vec<u8>)>>,
+    pub post_fault: Option<PostFault>,
+    pub subscriptions: Mutex<BTreeMap<String, BTreeSet<String>>>,
+    pub forgotten: Mutex<Vec<String>>,
+    pub results: Mutex<HashMap<String, Job>>,
+    pub result_writes: Mutex<usize>,
+    pub done: Mutex<HashMap<String, bool>>,
+    pub dead_letters: Mutex<Vec<(Record, Failure)>>,
+}
+
+impl MemoryBackend {
+    pub fn with_latency(latency: Duration) -> Self {
+        MemoryBackend {
+            latency,
+            ..Default::default()
+        }
+    }
+
+    pub fn with_post_fault(mut self, fault: PostFault) -> Self {
+        self.post_fault = Some(fault);
+        self
+    }
+
+    /// Ports that all point at this backend.
+    pub fn ports(self: &Arc<Self>) -> Ports {
+        Ports {
+            api: self.clone(),
+            connections: self.clone(),
+            results: self.clone(),
+            idempotency: self.clone(),
+            dead_letters: self.clone(),
+        }
+    }
+
+    /// Posted payloads parsed as JSON, per connection, in the order they were posted.
+    pub fn posts_by_connection(&self) -> BTreeMap<String, Vec<serde_json::Value>> {
+        let mut by_conn: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+        for (conn, body) in self.posts.lock().unwrap().iter() {
+            let value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+            by_conn.entry(conn.clone()).or_default().push(value);
+        }
+        by_conn
+    }
+
+    async fn io(&self) {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+    }
+}
+
+#[async_trait]
+impl ConnectionApi for MemoryBackend {
+    async fn post(&self, connection_id: &str, payload: &[u8]) -> Result<(), PostError> {
+        self.io().await;
+        if let Some(err) = self.post_fault.as_ref().and_then(|f| f(connection_id, payload)) {
+            return Err(err);
+        }
+        self.posts
+            .lock()
+            .unwrap()
+            .push((connection_id.to_owned(), payload.to_vec()));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for MemoryBackend {
+    async fn forget(&self, connection_id: &str) -> Result<(), PortError> {
+        self.io().await;
+        for members in self.subscriptions.lock().unwrap().values_mut() {
+            members.remove(connection_id);
+        }
+        self.forgotten.lock().unwrap().push(connection_id.to_owned());
+        Ok(())
+    }
+
+    async fn subscribe(&self, connection_id: &str, topic: &str) -> Result<(), PortError> {
+        self.io().await;
+        let mut subs = self.subscriptions.lock().unwrap();
+        subs.entry(topic.to_owned())
+            .or_default()
+            .insert(connection_id.to_owned());
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, connection_id: &str, topic: &str) -> Result<(), PortError> {
+        self.io().await;
+        if let Some(members) = self.subscriptions.lock().unwrap().get_mut(topic) {
+            members.remove(connection_id);
+        }
+        Ok(())
+    }
+
+    async fn subscribers(&self, topic: &str) -> Result<Vec<String>, PortError> {
+        self.io().await;
+        let subs = self.subscriptions.lock().unwrap();
+        Ok(subs
+            .get(topic)
+            .map(|m| m.iter().cloned().collect())
+            .unwrap_or_default())
+    }
+}
+
+#[async_trait]
+impl ResultStore for MemoryBackend {
+    async fn put(&self, job: &Job) -> Result<(), PortError> {
+        self.io().await;
+        self.results
+            .lock()
+            .unwrap()
+            .insert(job.request_id.clone(), job.clone());
+        *self.result_writes.lock().unwrap() += 1;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryBackend {
+    async fn claim(&self, key: &str) -> Result<Claim, PortError> {
+        self.io().await;
+        let mut done = self.done.lock().unwrap();
+        Ok(match done.get(key) {
+            Some(true) => Claim::AlreadyDone,
+            Some(false) => Claim::InProgress,
+            None => {
+                done.insert(key.to_owned(), false);
+                Claim::Acquired
+            }
+        })
+    }
+
+    async fn complete(&self, key: &str) -> Result<(), PortError> {
+        self.io().await;
+        self.done.lock().unwrap().insert(key.to_owned(), true);
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> Result<(), PortError> {
+        self.io().await;
+        self.done.lock().unwrap().remove(key);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl DeadLetterQueue for MemoryBackend {
+    async fn forward(&self, record: &Record, failure: &Failure) -> Result<(), PortError> {
+        self.io().await;
+        self.dead_letters
+            .lock()
+            .unwrap()
+            .push((record.clone(), failure.clone()));
+        Ok(())
+    }
+}

@@ -1,0 +1,104 @@
+//! FIFO-aware partial batch processing: ordered within a message group, concurrent across
+//! groups, and a group stops at its first failure so that no message overtakes an earlier one.
+
+use futures::stream::{self, StreamExt};
+
+use crate::handler::{Disposition, JobHandler};
+use crate::record::Record;
+
+#[derive(Clone)]
+pub struct BatchProcessor {
+    handler: JobHandler,
+    group_concurrency: usize,
+}
+
+impl BatchProcessor {
+    pub fn new(handler: JobHandler, group_concurrency: usize) -> Self {
+        BatchProcessor {
+            handler,
+            group_concurrency: group_concurrency.max(1),
+        }
+    }
+
+    pub fn handler(&self) -> &JobHandler {
+        &self.handler
+    }
+
+    /// Processes a batch and returns the message ids to report as `batchItemFailures`, in
+    /// batch order: each group's first failure and every later message of that group.
+    pub async fn process(&self, records: &[Record]) -> Vec<String> {
+        let groups = group_indices(records);
+        let failed: Vec<Vec<usize>> = stream::iter(groups)
+            .map(|indices| self.process_group(records, indices))
+            .buffer_unordered(self.group_concurrency)
+            .collect()
+            .await;
+        let mut failed: Vec<usize> = failed.into_iter().flatten().collect();
+        failed.sort_unstable();
+        failed
+            .into_iter()
+            .map(|i| records[i].message_id.clone())
+            .collect()
+    }
+
+    /// Runs one group in order; returns the indices left unprocessed or failed.
+    async fn process_group(&self, records: &[Record], indices: Vec<usize>) -> Vec<usize> {
+        for (position, &index) in indices.iter().enumerate() {
+            if self.handler.handle(&records[index]).await == Disposition::Retry {
+                let skipped = indices.len() - position - 1;
+                if skipped > 0 {
+                    tracing::info!(
+                        message_id = %records[index].message_id,
+                        skipped,
+                        "group stopped at a failed message; later messages return to the queue"
+                    );
+                }
+                return indices[position..].to_vec();
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// Indices of the records of each message group, groups in order of first appearance. Messages
+/// without a group (standard queues) form groups of one.
+fn group_indices(records: &[Record]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        let group = record.group_id.as_deref();
+        match groups.iter_mut().find(|(g, _)| group.is_some() && *g == group) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((group, vec![index])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, group: Option<&str>) -> Record {
+        Record {
+            message_id: id.into(),
+            group_id: group.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn groups_keep_batch_order_and_ungrouped_messages_stand_alone() {
+        let records = [
+            rec("1", Some("a")),
+            rec("2", Some("b")),
+            rec("3", None),
+            rec("4", Some("a")),
+            rec("5", None),
+            rec("6", Some("b")),
+        ];
+        assert_eq!(
+            group_indices(&records),
+            vec![vec![0, 3], vec![1, 5], vec![2], vec![4]]
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! An HTTP stub of the API Gateway `@connections` API: `POST /{stage}/@connections/{id}`
+//! answers 200 and keeps the payload, 410 (`GoneException`) for ids marked gone, 500 for ids
+//! marked failing.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+
+#[derive(Default)]
+struct Shared {
+    posts: Mutex<Vec<(String, serde_json::Value)>>,
+    gone: Mutex<HashSet<String>>,
+    failing: Mutex<HashSet<String>>,
+}
+
+#[derive(Clone)]
+pub struct ConnectionsStub {
+    shared: Arc<Shared>,
+    url: String,
+}
+
+impl ConnectionsStub {
+    /// Serves on a free loopback port until the runtime stops. `url()` is the callback URL.
+    pub async fn start() -> anyhow::Result<ConnectionsStub> {
+        let shared = Arc::new(Shared::default());
+        let app = Router::new()
+            .route("/{stage}/@connections/{id}", post(with_stage))
+            .route("/@connections/{id}", post(without_stage))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/test", listener.local_addr()?);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(ConnectionsStub { shared, url })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn mark_gone(&self, id: &str) {
+        self.shared.gone.lock().unwrap().insert(id.to_owned());
+    }
+
+    pub fn mark_failing(&self, id: &str) {
+        self.shared.failing.lock().unwrap().insert(id.to_owned());
+    }
+
+    /// Payloads posted to `id`, in order, as JSON (`null` for non-JSON payloads).
+    pub fn posts_to(&self, id: &str) -> Vec<serde_json::Value> {
+        let posts = self.shared.posts.lock().unwrap();
+        posts
+            .iter()
+            .filter(|(c, _)| c == id)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    pub fn post_count(&self) -> usize {
+        self.shared.posts.lock().unwrap().len()
+    }
+}
+
+async fn with_stage(
+    State(shared): State<Arc<Shared>>,
+    Path((_stage, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    receive(&shared, id, body)
+}
+
+async fn without_stage(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> Response {
+    receive(&shared, id, body)
+}
+
+fn receive(shared: &Shared, id: String, body: Bytes) -> Response {
+    if shared.gone.lock().unwrap().contains(&id) {
+        let headers = [("x-amzn-ErrorType", "GoneException")];
+        return (StatusCode::GONE, headers, r#"{"message":null}"#).into_response();
+    }
+    if shared.failing.lock().unwrap().contains(&id) {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"message":"injected failure"}"#,
+        )
+            .into_response();
+    }
+    let value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    shared.posts.lock().unwrap().push((id, value));
+    StatusCode::OK.into_response()
+}
