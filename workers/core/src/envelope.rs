@@ -57,6 +57,21 @@ impl Task {
         Task::ALL.into_iter().find(|t| t.as_str() == name)
     }
 
+    /// A valid `data` for this task, for help texts and the `$default` route's reply.
+    pub fn example_data(self) -> Value {
+        match self {
+            Task::Notify => serde_json::json!({ "message": "hello" }),
+            Task::Store => serde_json::json!({ "orderId": "o-1", "total": 42 }),
+            Task::Subscribe | Task::Unsubscribe => serde_json::json!({ "topic": "news" }),
+            Task::Broadcast => serde_json::json!({ "topic": "news", "message": "hello, subscribers" }),
+            Task::WorkflowResult => serde_json::json!({
+                "executionArn": "arn:aws:states:us-east-1:123456789012:execution:wf:run-1",
+                "status": "SUCCEEDED",
+                "output": { "ok": true }
+            }),
+        }
+    }
+
     fn names() -> String {
         Task::ALL.map(Task::as_str).join(", ")
     }

@@ -27,9 +27,13 @@ impl BatchProcessor {
     /// Processes a batch and returns the message ids to report as `batchItemFailures`, in
     /// batch order: each group's first failure and every later message of that group.
     pub async fn process(&self, records: &[Record]) -> Vec<String> {
-        let groups = group_indices(records);
-        let failed: Vec<Vec<usize>> = stream::iter(groups)
+        // Futures are built before they enter the stream: a closure inside the stream would make
+        // the whole future lose `Send` (rust-lang/rust#102211).
+        let groups: Vec<_> = group_indices(records)
+            .into_iter()
             .map(|indices| self.process_group(records, indices))
+            .collect();
+        let failed: Vec<Vec<usize>> = stream::iter(groups)
             .buffer_unordered(self.group_concurrency)
             .collect()
             .await;

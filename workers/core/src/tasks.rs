@@ -87,8 +87,8 @@ impl TaskRunner<'_> {
             "message": job.data["message"],
         }))
         .expect("JSON values serialize");
-        let outcomes: Vec<Delivery> = stream::iter(subscribers.iter())
-            .map(|id| self.deliver(id, &payload))
+        let deliveries: Vec<_> = subscribers.iter().map(|id| self.deliver(id, &payload)).collect();
+        let outcomes: Vec<Delivery> = stream::iter(deliveries)
             .buffer_unordered(self.fanout.max(1))
             .collect()
             .await;

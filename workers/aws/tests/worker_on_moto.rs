@@ -1,0 +1,291 @@
+//! The worker's AWS ports and poll loop against a real moto server: SQS FIFO queue with a
+//! redrive policy, DynamoDB tables, and an HTTP `@connections` stub.
+
+use std::time::Duration;
+
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use wsflow_aws::poller::{self, PollOptions};
+use wsflow_aws::WorkerConfig;
+use wsflow_core::{BatchProcessor, Job, RetryPolicy, Source, Task};
+use wsflow_testkit::{eventually, ConnectionsStub, Moto, WorkerResources};
+
+const MAX_RECEIVE_COUNT: u32 = 3;
+const WAIT: Duration = Duration::from_secs(40);
+
+struct Harness {
+    _moto: Moto,
+    stub: ConnectionsStub,
+    resources: WorkerResources,
+    sqs: aws_sdk_sqs::Client,
+    ddb: aws_sdk_dynamodb::Client,
+    processor: BatchProcessor,
+}
+
+impl Harness {
+    async fn start() -> Harness {
+        let moto = Moto::start().await.unwrap();
+        let sdk = moto.sdk_config().await;
+        let stub = ConnectionsStub::start().await.unwrap();
+        let resources = WorkerResources::create(&sdk, "t", MAX_RECEIVE_COUNT, 1)
+            .await
+            .unwrap();
+        let env = resources.worker_env(stub.url());
+        let config = WorkerConfig::from_lookup(|k| env.get(k).cloned()).unwrap();
+        let retry = RetryPolicy {
+            attempts: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+        };
+        Harness {
+            processor: wsflow_aws::processor(&sdk, &config, retry),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            ddb: aws_sdk_dynamodb::Client::new(&sdk),
+            stub,
+            resources,
+            _moto: moto,
+        }
+    }
+
+    async fn send_body(&self, group: &str, dedup: &str, body: &str) {
+        self.sqs
+            .send_message()
+            .queue_url(&self.resources.queue_url)
+            .message_group_id(group)
+            .message_deduplication_id(dedup)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn send(&self, connection: &str, request: &str, task: Task, data: Value) {
+        let job = Job::new(connection, request, task, data, Source::Cli);
+        self.send_body(connection, request, &job.to_body()).await;
+    }
+
+    async fn depth(&self, url: &str) -> usize {
+        let out = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .unwrap();
+        let attrs = out.attributes.unwrap_or_default();
+        let n = |name| {
+            attrs
+                .get(&name)
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        n(QueueAttributeName::ApproximateNumberOfMessages)
+            + n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+    }
+
+    /// Runs the poll loop until `done` holds, then stops it the way SIGTERM does.
+    async fn poll_until<F, Fut>(&self, what: &str, done: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let options = PollOptions {
+            queue_url: self.resources.queue_url.clone(),
+            batch_size: 10,
+            wait_seconds: 1,
+            visibility_timeout: Duration::from_secs(1),
+        };
+        let (stop, shutdown) = watch::channel(false);
+        let sqs = self.sqs.clone();
+        let processor = self.processor.clone();
+        let worker = tokio::spawn(async move { poller::run(&sqs, &processor, &options, shutdown).await });
+        let outcome = eventually(WAIT, what, done).await;
+        stop.send(true).unwrap();
+        worker.await.unwrap().unwrap();
+        outcome.unwrap();
+    }
+
+    async fn dead_letters(&self) -> Vec<aws_sdk_sqs::types::Message> {
+        let out = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.resources.dlq_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        out.messages.unwrap_or_default()
+    }
+}
+
+fn attribute(message: &aws_sdk_sqs::types::Message, name: &str) -> Option<String> {
+    message
+        .message_attributes()?
+        .get(name)?
+        .string_value()
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_job_failing_transiently_is_dead_lettered_by_the_redrive_policy() {
+    let h = Harness::start().await;
+    h.stub.mark_failing("connF");
+    h.send("connF", "r-flaky", Task::Notify, json!("hi")).await;
+
+    h.poll_until("the redrive policy to move the job", || async {
+        h.depth(&h.resources.dlq_url).await == 1
+    })
+    .await;
+
+    assert_eq!(h.depth(&h.resources.queue_url).await, 0);
+    let dead = h.dead_letters().await;
+    assert_eq!(dead.len(), 1);
+    let receives =
+        dead[0].attributes().unwrap()[&MessageSystemAttributeName::ApproximateReceiveCount].clone();
+    assert!(
+        receives.parse::<u32>().unwrap() >= MAX_RECEIVE_COUNT,
+        "received {receives} times"
+    );
+    assert_eq!(
+        attribute(&dead[0], "ErrorReason"),
+        None,
+        "moved by SQS, not by the worker"
+    );
+}
+
+#[tokio::test]
+async fn a_permanent_failure_is_dead_lettered_at_once_with_its_reason() {
+    let h = Harness::start().await;
+    let body = Job::new("connP", "r-bad", Task::Notify, json!(1), Source::Cli)
+        .to_body()
+        .replace("\"notify\"", "\"frobnicate\"");
+    h.send_body("connP", "r-bad", &body).await;
+
+    h.poll_until("the worker to dead-letter the job", || async {
+        h.depth(&h.resources.dlq_url).await == 1
+    })
+    .await;
+
+    assert_eq!(
+        h.depth(&h.resources.queue_url).await,
+        0,
+        "acknowledged once dead-lettered"
+    );
+    let dead = h.dead_letters().await;
+    assert_eq!(dead[0].body(), Some(body.as_str()));
+    assert_eq!(
+        attribute(&dead[0], "ErrorReason").as_deref(),
+        Some("unknown_task")
+    );
+    assert_eq!(attribute(&dead[0], "Task").as_deref(), Some("frobnicate"));
+    assert!(attribute(&dead[0], "ErrorMessage")
+        .unwrap()
+        .contains("frobnicate"));
+    assert!(attribute(&dead[0], "FirstFailureAt")
+        .unwrap()
+        .parse::<u64>()
+        .is_ok());
+    let receives =
+        dead[0].attributes().unwrap()[&MessageSystemAttributeName::ApproximateReceiveCount].clone();
+    assert_eq!(receives, "1", "no retry before dead-lettering");
+    let told = h.stub.posts_to("connP");
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0]["error"]["reason"], "unknown_task");
+    assert_eq!(told[0]["requestId"], "r-bad");
+}
+
+#[tokio::test]
+async fn a_redelivered_job_does_not_write_twice() {
+    let h = Harness::start().await;
+    h.send("connS", "r-store", Task::Store, json!({"order": 7})).await;
+    let received = h
+        .sqs
+        .receive_message()
+        .queue_url(&h.resources.queue_url)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let record = poller::record_from_message(received.messages.unwrap().remove(0));
+    let stored_at = || async {
+        let item = h
+            .ddb
+            .get_item()
+            .table_name(&h.resources.results_table)
+            .key(
+                "requestId",
+                aws_sdk_dynamodb::types::AttributeValue::S("r-store".into()),
+            )
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the result is stored");
+        assert_eq!(item["data"].as_s().unwrap(), r#"{"order":7}"#);
+        item["storedAt"].as_n().unwrap().clone()
+    };
+
+    assert!(h
+        .processor
+        .process(std::slice::from_ref(&record))
+        .await
+        .is_empty());
+    let first = stored_at().await;
+    // A lost delete: SQS delivers the same message (same dedup id) again.
+    assert!(h.processor.process(&[record]).await.is_empty());
+
+    assert_eq!(stored_at().await, first, "the second delivery did not write");
+    let posts = h.stub.posts_to("connS");
+    assert_eq!(posts.len(), 1, "one result message per job: {posts:?}");
+    assert_eq!(posts[0]["data"]["key"], "r-store");
+}
+
+#[tokio::test]
+async fn a_broadcast_reaches_live_subscribers_and_prunes_a_gone_one() {
+    let h = Harness::start().await;
+    for (conn, request) in [("sub1", "s1"), ("sub2", "s2"), ("subGone", "s3")] {
+        h.send(conn, request, Task::Subscribe, json!({"topic": "news"}))
+            .await;
+    }
+    h.poll_until("three subscriptions", || async { h.stub.post_count() == 3 })
+        .await;
+    h.stub.mark_gone("subGone");
+    h.send(
+        "sender",
+        "b1",
+        Task::Broadcast,
+        json!({"topic": "news", "message": "hello"}),
+    )
+    .await;
+
+    h.poll_until("the broadcast result", || async {
+        !h.stub.posts_to("sender").is_empty()
+    })
+    .await;
+
+    for sub in ["sub1", "sub2"] {
+        let last = h.stub.posts_to(sub).pop().unwrap();
+        assert_eq!(
+            (last["type"].as_str(), last["message"].as_str()),
+            (Some("broadcast"), Some("hello"))
+        );
+    }
+    let result = &h.stub.posts_to("sender")[0];
+    assert_eq!(result["data"]["delivered"], 2);
+    assert_eq!(result["data"]["pruned"], 1);
+    let left = h
+        .ddb
+        .query()
+        .table_name(&h.resources.connections_table)
+        .key_condition_expression("connectionId = :c")
+        .expression_attribute_values(":c", aws_sdk_dynamodb::types::AttributeValue::S("subGone".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.count, 0, "the gone connection's subscription is deleted");
+}

@@ -1,0 +1,59 @@
+//! The queue worker Lambda: runs each SQS batch through the FIFO-aware processor and reports
+//! the messages to retry as `batchItemFailures` (the event source must enable
+//! `ReportBatchItemFailures`).
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use lambda_runtime::{service_fn, LambdaEvent};
+use wsflow_aws::sdk::Retries;
+use wsflow_aws::WorkerConfig;
+use wsflow_core::{BatchProcessor, Record, RetryPolicy};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    wsflow_aws::logging::init_json();
+    let config = WorkerConfig::from_env().unwrap_or_else(|e| {
+        tracing::error!(variable = e.var, "{e}");
+        eprintln!("queue-worker: {e}");
+        std::process::exit(2);
+    });
+    let sdk = wsflow_aws::sdk::load(Retries::Caller).await;
+    let processor = wsflow_aws::processor(&sdk, &config, RetryPolicy::default());
+    let processor = &processor;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<_, lambda_runtime::Error>(handle(processor, event.payload).await)
+    }))
+    .await
+}
+
+async fn handle(processor: &BatchProcessor, event: SqsEvent) -> SqsBatchResponse {
+    let records: Vec<Record> = event.records.into_iter().map(record_from_event).collect();
+    let failed = processor.process(&records).await;
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|item_identifier| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = item_identifier;
+            failure
+        })
+        .collect();
+    response
+}
+
+fn record_from_event(message: SqsMessage) -> Record {
+    let system = |name: &str| message.attributes.get(name).cloned();
+    Record {
+        group_id: system("MessageGroupId"),
+        dedup_id: system("MessageDeduplicationId"),
+        receive_count: system("ApproximateReceiveCount")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(1),
+        attributes: message
+            .message_attributes
+            .iter()
+            .filter_map(|(name, value)| Some((name.clone(), value.string_value.clone()?)))
+            .collect(),
+        message_id: message.message_id.unwrap_or_default(),
+        body: message.body.unwrap_or_default(),
+    }
+}
