@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 
 /// Who retries failed calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,17 +17,23 @@ pub enum Retries {
 }
 
 pub async fn load(retries: Retries) -> SdkConfig {
+    loader(retries).load().await
+}
+
+/// The configured loader, for callers that add overrides (endpoint, region) before loading.
+pub fn loader(retries: Retries) -> ConfigLoader {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(3))
         .operation_attempt_timeout(Duration::from_secs(25))
         .build();
-    let retry = match retries {
-        Retries::Sdk => RetryConfig::standard(),
-        Retries::Caller => RetryConfig::disabled(),
-    };
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
-        .retry_config(retry)
-        .load()
-        .await
+        .retry_config(retry_config(retries))
+}
+
+pub fn retry_config(retries: Retries) -> RetryConfig {
+    match retries {
+        Retries::Sdk => RetryConfig::standard(),
+        Retries::Caller => RetryConfig::disabled(),
+    }
 }
