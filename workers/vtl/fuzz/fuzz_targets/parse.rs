@@ -1,0 +1,11 @@
+//! Parsing arbitrary UTF-8 must return a template or a positioned error, never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wsflow_vtl::Template;
+
+fuzz_target!(|source: &str| {
+    if let Err(e) = Template::parse(source) {
+        assert!(e.line >= 1 && e.column >= 1);
+    }
+});
