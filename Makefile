@@ -39,4 +39,4 @@ clean: ## Remove build outputs (keeps the venv)
 	cargo clean
 	rm -rf build
 
--include mk/cdk.mk
+include mk/cdk.mk

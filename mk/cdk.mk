@@ -1,0 +1,53 @@
+# Infrastructure (cdk/ and statemachines/), included by the root Makefile, which defines
+# VENV, the `venv` target (its stamp is $(VENV)/.installed) and puts $(VENV)/bin on PATH,
+# where cargo-lambda, cfn-lint and the zig of the `ziglang` package are.
+#
+#   make cdk-test   type check, unit tests, asl-validator, offline synth, cfn-lint
+#   make synth      build/template.json, synthesized without building the Rust functions
+#   make package    build/cdk.out, a deployable cloud assembly with the arm64 Rust binaries
+
+CDK_DIR := $(CURDIR)/cdk
+CDK_BUILD := $(CURDIR)/build
+CDK_TEMPLATE := $(CDK_BUILD)/template.json
+CDK_DEPS_STAMP := $(CDK_DIR)/node_modules/.package-lock.stamp
+
+# Synth needs no credentials and makes no network calls with these (the app is
+# environment-agnostic; the account and region only satisfy the CLI).
+CDK_ENV := CDK_HOME=$(CDK_DIR)/.cdk-home CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=1 \
+	AWS_EC2_METADATA_DISABLED=true CDK_DEFAULT_REGION=us-east-1 CDK_DEFAULT_ACCOUNT=123456789012
+CDK_SYNTH := $(CDK_ENV) npx cdk synth -q --no-notices --no-lookups
+
+# Rust builds keep their caches in the project.
+CDK_RUST_ENV := XDG_CACHE_HOME=$(CURDIR)/.cache ZIG_GLOBAL_CACHE_DIR=$(CURDIR)/.cache/zig
+
+.PHONY: cdk-deps cdk-test synth package
+
+cdk-deps: $(CDK_DEPS_STAMP)
+
+# npm ci replaces node_modules, so it runs again only when the lock file changes.
+$(CDK_DEPS_STAMP): $(CDK_DIR)/package-lock.json
+	cd $(CDK_DIR) && npm ci --no-audit --no-fund
+	touch $@
+
+# RustFunction asks `cargo lambda` for its version even when bundling is skipped: venv first.
+synth: venv cdk-deps
+	rm -rf $(CDK_BUILD)/cdk.synth
+	cd $(CDK_DIR) && CDK_SKIP_BUNDLING=1 $(CDK_SYNTH) -o $(CDK_BUILD)/cdk.synth
+	cp $(CDK_BUILD)/cdk.synth/Wsflow.template.json $(CDK_TEMPLATE)
+	@echo "template: $(CDK_TEMPLATE)"
+
+cdk-test: venv cdk-deps synth
+	cd $(CDK_DIR) && npx tsc --noEmit
+	cd $(CDK_DIR) && node --import tsx test/all.ts
+	cd $(CDK_DIR) && npx tsx scripts/validate-asl.ts
+	# W3005 (redundant DependsOn) is how CDK orders roles before their users; every other rule applies.
+	cfn-lint --ignore-checks W3005 -- $(CDK_TEMPLATE)
+	@echo "cfn-lint: $(CDK_TEMPLATE) passed"
+
+# Real bundling: cargo-lambda-cdk runs `cargo lambda build --release --arm64` per function,
+# cross-compiling with zig (`python3 -m ziglang`, from the venv).
+package: venv cdk-deps
+	rustup target add aarch64-unknown-linux-gnu
+	rm -rf $(CDK_BUILD)/cdk.out
+	cd $(CDK_DIR) && $(CDK_RUST_ENV) $(CDK_SYNTH) -o $(CDK_BUILD)/cdk.out
+	@echo "cloud assembly: $(CDK_BUILD)/cdk.out"
