@@ -1,0 +1,44 @@
+//! `make bench`: measures the worker and prints a table; writes target/bench-report/.
+//! Figures are ratios against baselines measured in the same run wherever one can be run.
+
+mod cold_start;
+mod measure;
+mod peer;
+mod processor;
+mod report;
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(about = "wsflow benchmarks (not tests): numbers and a report under target/bench-report/")]
+struct Args {
+    /// Jobs in the large workload.
+    #[arg(long, default_value_t = 10_000)]
+    jobs: usize,
+    /// Message groups in the large workload.
+    #[arg(long, default_value_t = 100)]
+    groups: usize,
+    /// Simulated latency of each in-memory port call, in milliseconds.
+    #[arg(long, default_value_t = 1)]
+    latency_ms: u64,
+    /// Cold starts to time.
+    #[arg(long, default_value_t = 20)]
+    cold_starts: usize,
+    /// Serve the @connections stub in this process (used by the benchmark itself).
+    #[arg(long, hide = true)]
+    serve_stub: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if args.serve_stub {
+        return processor::serve_stub().await;
+    }
+    let mut report = report::Report::default();
+    processor::concurrency_gain(&mut report, &args).await?;
+    processor::http_cost(&mut report, &args).await?;
+    cold_start::run(&mut report, args.cold_starts).await?;
+    report.write()?;
+    Ok(())
+}

@@ -1,0 +1,397 @@
+//! The stack as local mode runs it: plain data, every value resolved.
+
+use std::collections::BTreeMap;
+
+/// Where local mode runs and what the cloud-only values resolve to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalEnv {
+    /// `AWS::Region`. Default `us-east-1`.
+    pub region: String,
+    /// `AWS::AccountId`. Default `123456789012`, moto's default account.
+    pub account: String,
+    /// `AWS::StackName`, and the prefix of names derived from logical ids. Default `wsflow`.
+    pub stack_name: String,
+    /// The AWS backend's endpoint, e.g. `http://127.0.0.1:4566`. Queue URLs are built on it.
+    pub backend_endpoint: String,
+    /// The local WebSocket gateway's HTTP base URL, e.g. `http://127.0.0.1:8080`; it also serves
+    /// `@connections`. URLs of the API (and of CloudFront distributions) are rewritten to it.
+    pub gateway_http: String,
+    /// The id every `Ref` to an `AWS::ApiGatewayV2::Api` resolves to.
+    pub api_id: String,
+    /// Values for template `Parameters`, overriding their `Default`s.
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl Default for LocalEnv {
+    fn default() -> Self {
+        LocalEnv {
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            stack_name: "wsflow".into(),
+            backend_endpoint: "http://127.0.0.1:4566".into(),
+            gateway_http: "http://127.0.0.1:8080".into(),
+            api_id: "local0000a".into(),
+            parameters: BTreeMap::new(),
+        }
+    }
+}
+
+impl LocalEnv {
+    /// The defaults, with the two endpoints that change from run to run.
+    pub fn new(backend_endpoint: impl Into<String>, gateway_http: impl Into<String>) -> LocalEnv {
+        LocalEnv {
+            backend_endpoint: backend_endpoint.into().trim_end_matches('/').to_owned(),
+            gateway_http: gateway_http.into().trim_end_matches('/').to_owned(),
+            ..LocalEnv::default()
+        }
+    }
+
+    /// `arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/…`, deterministic.
+    pub fn stack_id(&self) -> String {
+        format!(
+            "arn:aws:cloudformation:{}:{}:stack/{}/00000000-0000-4000-8000-000000000000",
+            self.region, self.account, self.stack_name
+        )
+    }
+}
+
+/// The resolved stack.
+#[derive(Debug, Clone, Default)]
+pub struct Stack {
+    /// The WebSocket API (`AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`), if any.
+    pub api: Option<WebSocketApi>,
+    pub functions: Vec<Function>,
+    /// In dependency order: a dead-letter queue comes before the queues that use it.
+    pub queues: Vec<Queue>,
+    pub tables: Vec<Table>,
+    pub state_machines: Vec<StateMachine>,
+    pub event_sources: Vec<EventSourceMapping>,
+    pub edge_functions: Vec<EdgeFunction>,
+    /// Every resource of the template: how local mode handles it.
+    pub resources: Vec<ResourceStatus>,
+    /// `Outputs`, resolved, with endpoints rewritten to the local ones.
+    pub outputs: BTreeMap<String, String>,
+    /// Things worth telling the user: values invented for resource types local mode does not
+    /// know, parameters taken from their defaults, and so on. Also logged with `tracing`.
+    pub warnings: Vec<String>,
+}
+
+impl Stack {
+    pub fn function(&self, logical_id: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.logical_id == logical_id)
+    }
+
+    pub fn queue(&self, logical_id: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.logical_id == logical_id)
+    }
+
+    pub fn table(&self, logical_id: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.logical_id == logical_id)
+    }
+
+    pub fn state_machine(&self, logical_id: &str) -> Option<&StateMachine> {
+        self.state_machines.iter().find(|s| s.logical_id == logical_id)
+    }
+
+    /// Resources of the given handling class, e.g. to list the unsupported ones at startup.
+    pub fn unsupported(&self) -> impl Iterator<Item = &ResourceStatus> {
+        self.resources
+            .iter()
+            .filter(|r| matches!(r.handling, Handling::Unsupported(_)))
+    }
+}
+
+/// One resource of the template and what local mode does with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceStatus {
+    pub logical_id: String,
+    /// The CloudFormation type, e.g. `AWS::SQS::Queue`.
+    pub kind: String,
+    pub handling: Handling,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handling {
+    /// Run by local mode itself (API routes, functions, event source mappings, edge functions).
+    Emulated,
+    /// Created on the backend by [`crate::provision::provision`].
+    Provisioned,
+    /// Nothing to do locally; the reason says why.
+    NotNeeded(String),
+    /// Local mode cannot run this type; the reason says what is missing.
+    Unsupported(String),
+}
+
+/// `AWS::ApiGatewayV2::Api` (WEBSOCKET) with its stage and routes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebSocketApi {
+    pub logical_id: String,
+    /// `Name`.
+    pub name: String,
+    /// e.g. `$request.body.action`.
+    pub route_selection_expression: String,
+    pub api_key_selection_expression: Option<String>,
+    pub stage: Stage,
+    /// By route key (`$connect`, `$disconnect`, `$default`, custom keys).
+    pub routes: BTreeMap<String, Route>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    /// `StageName`; `$default` when the template has no stage for the API.
+    pub name: String,
+    /// `DefaultRouteSettings.ThrottlingRateLimit` (requests per second).
+    pub throttling_rate: Option<f64>,
+    /// `DefaultRouteSettings.ThrottlingBurstLimit`.
+    pub throttling_burst: Option<u32>,
+    /// `RouteSettings`: by route key, (rate, burst).
+    pub route_settings: BTreeMap<String, (Option<f64>, Option<u32>)>,
+    /// `StageVariables`.
+    pub variables: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub key: String,
+    /// The integration named by `Target` (`integrations/{id}`).
+    pub integration: Option<Integration>,
+    /// `RouteResponseSelectionExpression`: set for two-way routes (e.g. `$default`).
+    pub route_response_selection_expression: Option<String>,
+    /// `RouteResponseKey` of each `AWS::ApiGatewayV2::RouteResponse` of this route.
+    pub route_responses: Vec<String>,
+    /// `AuthorizationType`: `NONE`, `AWS_IAM` or `CUSTOM`.
+    pub authorization_type: String,
+    pub authorizer: Option<Authorizer>,
+    pub api_key_required: bool,
+    pub model_selection_expression: Option<String>,
+    /// `RequestModels`: selection key → model name.
+    pub request_models: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorizer {
+    pub name: String,
+    /// Logical id of the Lambda function whose ARN the `AuthorizerUri` contains.
+    pub function: Option<String>,
+    /// `IdentitySource`, e.g. `route.request.header.Auth`.
+    pub identity_sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrationKind {
+    Aws,
+    AwsProxy,
+    Mock,
+    Http,
+    HttpProxy,
+}
+
+impl IntegrationKind {
+    pub fn parse(text: &str) -> Option<IntegrationKind> {
+        Some(match text {
+            "AWS" => IntegrationKind::Aws,
+            "AWS_PROXY" => IntegrationKind::AwsProxy,
+            "MOCK" => IntegrationKind::Mock,
+            "HTTP" => IntegrationKind::Http,
+            "HTTP_PROXY" => IntegrationKind::HttpProxy,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Integration {
+    pub logical_id: String,
+    pub kind: IntegrationKind,
+    /// `IntegrationUri`, resolved (e.g. `arn:aws:apigateway:us-east-1:sqs:path/123456789012/q`).
+    /// Empty for MOCK integrations without one.
+    pub uri: String,
+    /// `IntegrationMethod`.
+    pub method: Option<String>,
+    /// Logical id of the Lambda function whose ARN the URI contains (AWS_PROXY or lambda AWS).
+    pub function: Option<String>,
+    /// `RequestTemplates`: template selection key → VTL.
+    pub request_templates: BTreeMap<String, String>,
+    pub template_selection_expression: Option<String>,
+    /// `RequestParameters`, e.g. `integration.request.header.Content-Type` → `'application/x-www-form-urlencoded'`.
+    pub request_parameters: BTreeMap<String, String>,
+    /// `PassthroughBehavior`: `WHEN_NO_MATCH`, `NEVER` or `WHEN_NO_TEMPLATES`.
+    pub passthrough_behavior: Option<String>,
+    /// `ContentHandlingStrategy`.
+    pub content_handling: Option<String>,
+    /// `CredentialsArn`, resolved (local mode does not assume it).
+    pub credentials_arn: Option<String>,
+    /// `TimeoutInMillis`, default 29000.
+    pub timeout_ms: u64,
+    /// The `AWS::ApiGatewayV2::IntegrationResponse`s of this integration.
+    pub responses: Vec<IntegrationResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationResponse {
+    /// `IntegrationResponseKey`: `$default` or a status regex in slashes, e.g. `/2\d\d/`.
+    pub key: String,
+    /// `ResponseTemplates`: template selection key → VTL.
+    pub templates: BTreeMap<String, String>,
+    pub template_selection_expression: Option<String>,
+    pub content_handling: Option<String>,
+}
+
+/// `AWS::Lambda::Function`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub logical_id: String,
+    /// `FunctionName`, or a name derived from the logical id.
+    pub name: String,
+    /// `arn:aws:lambda:{region}:{account}:function:{name}`.
+    pub arn: String,
+    /// Metadata `wsflow:binary`: the Cargo binary that is this function's code.
+    pub binary: Option<String>,
+    /// Metadata `wsflow:manifest`: the Cargo manifest the binary is built from.
+    pub manifest: Option<String>,
+    /// `Environment.Variables`, resolved, API endpoints rewritten to the local gateway.
+    pub env: BTreeMap<String, String>,
+    /// `Timeout`, default 3.
+    pub timeout_s: u64,
+    /// `MemorySize`, default 128.
+    pub memory_mb: u32,
+    /// First of `Architectures`, default `x86_64`.
+    pub architecture: String,
+    /// `Handler` (absent for container images).
+    pub handler: Option<String>,
+    /// `Runtime` (absent for container images), e.g. `provided.al2023`.
+    pub runtime: Option<String>,
+}
+
+/// `AWS::SQS::Queue`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue {
+    pub logical_id: String,
+    /// `QueueName`, or `{stack_name}-{logical_id}` (plus `.fifo` for FIFO queues).
+    pub name: String,
+    /// `{backend_endpoint}/{account}/{name}`: moto's URL form.
+    pub url: String,
+    /// `arn:aws:sqs:{region}:{account}:{name}`.
+    pub arn: String,
+    pub fifo: bool,
+    pub content_based_dedup: bool,
+    /// `VisibilityTimeout`, default 30.
+    pub visibility_timeout_s: u32,
+    /// Other SQS attributes to set, by SQS attribute name (`DelaySeconds`,
+    /// `MessageRetentionPeriod`, `DeduplicationScope`, …).
+    pub attributes: BTreeMap<String, String>,
+    pub redrive: Option<Redrive>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redrive {
+    /// Logical id of the dead-letter queue.
+    pub dead_letter_queue: String,
+    pub max_receive_count: u32,
+}
+
+/// `AWS::DynamoDB::Table`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub logical_id: String,
+    /// `TableName`, or `{stack_name}-{logical_id}`.
+    pub name: String,
+    /// `arn:aws:dynamodb:{region}:{account}:table/{name}`.
+    pub arn: String,
+    pub key_schema: Vec<KeyElement>,
+    pub attribute_definitions: Vec<AttributeDefinition>,
+    pub global_secondary_indexes: Vec<SecondaryIndex>,
+    pub local_secondary_indexes: Vec<SecondaryIndex>,
+    /// `TimeToLiveSpecification.AttributeName` when `Enabled`.
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyElement {
+    pub attribute_name: String,
+    /// `HASH` or `RANGE`.
+    pub key_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeDefinition {
+    pub attribute_name: String,
+    /// `S`, `N` or `B`.
+    pub attribute_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondaryIndex {
+    pub index_name: String,
+    pub key_schema: Vec<KeyElement>,
+    /// `ALL`, `KEYS_ONLY` or `INCLUDE`.
+    pub projection_type: String,
+    pub non_key_attributes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateMachineKind {
+    Standard,
+    Express,
+}
+
+impl StateMachineKind {
+    /// The API's spelling: `STANDARD` or `EXPRESS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateMachineKind::Standard => "STANDARD",
+            StateMachineKind::Express => "EXPRESS",
+        }
+    }
+}
+
+/// `AWS::StepFunctions::StateMachine`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateMachine {
+    pub logical_id: String,
+    /// `StateMachineName`, or `{stack_name}-{logical_id}`.
+    pub name: String,
+    /// `arn:aws:states:{region}:{account}:stateMachine:{name}`.
+    pub arn: String,
+    pub kind: StateMachineKind,
+    /// The ASL JSON text: `DefinitionString` (or `Definition`) resolved, with
+    /// `DefinitionSubstitutions` applied.
+    pub definition: String,
+    /// `RoleArn`, resolved.
+    pub role_arn: String,
+}
+
+/// `AWS::Lambda::EventSourceMapping` from an SQS queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSourceMapping {
+    pub logical_id: String,
+    /// Logical id of the function.
+    pub function: String,
+    /// Logical id of the queue.
+    pub queue: String,
+    /// `BatchSize`, default 10.
+    pub batch_size: u32,
+    /// `MaximumBatchingWindowInSeconds`, default 0.
+    pub batching_window_s: u32,
+    /// `FunctionResponseTypes` contains `ReportBatchItemFailures`.
+    pub report_batch_item_failures: bool,
+    /// `ScalingConfig.MaximumConcurrency`.
+    pub max_concurrency: Option<u32>,
+    /// `Enabled`, default true.
+    pub enabled: bool,
+}
+
+/// `AWS::CloudFront::Function`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdgeFunction {
+    pub logical_id: String,
+    /// `Name`, resolved.
+    pub name: String,
+    /// `FunctionCode`: the JavaScript source.
+    pub code: String,
+    /// `FunctionConfig.Runtime`, e.g. `cloudfront-js-2.0`.
+    pub runtime: String,
+    /// From the distribution's `FunctionAssociations` (`viewer-request` or `viewer-response`);
+    /// `viewer-request` when no association names the function.
+    pub event_type: String,
+}

@@ -1,0 +1,121 @@
+//! The template as loaded: JSON with typed access to its sections and resources. Nothing here
+//! is resolved; see [`crate::intrinsics`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::StackError;
+
+/// One entry of `Resources`.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub logical_id: String,
+    /// `Type`, e.g. `AWS::SQS::Queue`.
+    pub kind: String,
+    /// `Properties` (empty when absent), unresolved.
+    pub properties: Map<String, Value>,
+    /// `Condition`: the name of a condition that must be true for the resource to exist.
+    pub condition: Option<String>,
+    /// `Metadata` (empty when absent).
+    pub metadata: Map<String, Value>,
+}
+
+impl Resource {
+    /// A metadata entry that is a string, e.g. `wsflow:binary`.
+    pub fn metadata_str(&self, key: &str) -> Option<&str> {
+        self.metadata.get(key).and_then(Value::as_str)
+    }
+}
+
+/// A CloudFormation template (JSON form).
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Resources by logical id (sorted).
+    pub resources: BTreeMap<String, Resource>,
+    pub parameters: Map<String, Value>,
+    pub conditions: Map<String, Value>,
+    pub mappings: Map<String, Value>,
+    pub outputs: Map<String, Value>,
+}
+
+impl Template {
+    /// Reads a JSON template file (YAML templates are not supported: `cdk synth` writes JSON to
+    /// `cdk.out/*.template.json`).
+    pub fn read(path: &Path) -> Result<Template, StackError> {
+        let text = std::fs::read_to_string(path).map_err(|source| StackError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let json: Value = serde_json::from_str(&text).map_err(|source| StackError::Json {
+            path: path.to_owned(),
+            source,
+        })?;
+        Template::from_json(&json)
+    }
+
+    pub fn from_json(json: &Value) -> Result<Template, StackError> {
+        let root = json
+            .as_object()
+            .ok_or_else(|| StackError::invalid("(template)", "a template is a JSON object"))?;
+        let section = |name: &str| -> Result<Map<String, Value>, StackError> {
+            match root.get(name) {
+                None => Ok(Map::new()),
+                Some(Value::Object(map)) => Ok(map.clone()),
+                Some(_) => Err(StackError::invalid(name, "must be an object")),
+            }
+        };
+        let mut resources = BTreeMap::new();
+        for (logical_id, body) in section("Resources")? {
+            let path = format!("Resources.{logical_id}");
+            let body = body
+                .as_object()
+                .ok_or_else(|| StackError::invalid(&path, "a resource is an object"))?;
+            let kind = body
+                .get("Type")
+                .and_then(Value::as_str)
+                .ok_or_else(|| StackError::invalid(&path, "has no string `Type`"))?
+                .to_owned();
+            let object = |key: &str| -> Result<Map<String, Value>, StackError> {
+                match body.get(key) {
+                    None | Some(Value::Null) => Ok(Map::new()),
+                    Some(Value::Object(map)) => Ok(map.clone()),
+                    Some(_) => Err(StackError::invalid(format!("{path}.{key}"), "must be an object")),
+                }
+            };
+            let condition = match body.get("Condition") {
+                None => None,
+                Some(Value::String(name)) => Some(name.clone()),
+                Some(_) => {
+                    return Err(StackError::invalid(
+                        format!("{path}.Condition"),
+                        "must be the name of a condition",
+                    ))
+                }
+            };
+            resources.insert(
+                logical_id.clone(),
+                Resource {
+                    properties: object("Properties")?,
+                    metadata: object("Metadata")?,
+                    logical_id,
+                    kind,
+                    condition,
+                },
+            );
+        }
+        Ok(Template {
+            resources,
+            parameters: section("Parameters")?,
+            conditions: section("Conditions")?,
+            mappings: section("Mappings")?,
+            outputs: section("Outputs")?,
+        })
+    }
+
+    /// The resources of one type, in logical-id order.
+    pub fn resources_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.resources.values().filter(move |r| r.kind == kind)
+    }
+}
