@@ -40,7 +40,7 @@ impl WorkerConfig {
             idempotency_table: env.required("IDEMPOTENCY_TABLE")?,
             dlq_url: env.url("DLQ_URL")?,
             callback_url: env.url("CALLBACK_URL")?,
-            group_concurrency: env.number("GROUP_CONCURRENCY", 8, 1..=100)?,
+            group_concurrency: env.number("GROUP_CONCURRENCY", 10, 1..=100)?,
             broadcast_fanout: env.number("BROADCAST_FANOUT", 16, 1..=256)?,
             idempotency_ttl: Duration::from_secs(env.number(
                 "IDEMPOTENCY_TTL_SECONDS",
@@ -132,7 +132,7 @@ mod tests {
             config.callback_url,
             "https://abc.execute-api.us-east-1.amazonaws.com/api"
         );
-        assert_eq!(config.group_concurrency, 8);
+        assert_eq!(config.group_concurrency, 10);
         assert_eq!(config.idempotency_lock, Duration::from_secs(30));
     }
 

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
+use aws_sdk_apigatewaymanagement::config::StalledStreamProtectionConfig;
 use aws_sdk_apigatewaymanagement::Client;
 use wsflow_core::ports::{ConnectionApi, PostError};
 
@@ -17,8 +18,11 @@ impl ManagementApi {
     /// it overrides any general endpoint such as `AWS_ENDPOINT_URL`, which names the backend of
     /// the other services.
     pub fn new(sdk: &aws_config::SdkConfig, callback_url: &str) -> Self {
+        // Posts are a few hundred bytes answered at once: stalled-stream protection (made for
+        // large transfers) only adds per-request work here.
         let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
             .endpoint_url(callback_url)
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .build();
         ManagementApi {
             client: Client::from_conf(config),

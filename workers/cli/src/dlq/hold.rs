@@ -1,0 +1,181 @@
+//! Receiving from a queue without consuming: every received message is held (kept invisible to
+//! other consumers, its visibility renewed) until it is deleted or the hold is released.
+//!
+//! Holding rather than releasing at once is what lets a command get past messages it does not
+//! take: a released message is handed out again by the next receive, and in a FIFO queue a
+//! group's later messages are only handed out once its earlier ones are gone or in flight.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
+    MessageSystemAttributeName,
+};
+use aws_sdk_sqs::Client;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// SQS' limit on entries per batch request and messages per receive.
+pub const BATCH: usize = 10;
+/// A short poll asks only some of SQS' servers and may answer "empty" while messages remain;
+/// one second of long polling asks all of them, so an empty answer means the scan is done.
+const RECEIVE_WAIT_SECONDS: i32 = 1;
+
+pub struct Hold<'a> {
+    sqs: &'a Client,
+    queue_url: &'a str,
+    visibility: Duration,
+    /// Message id to its latest receipt handle (a message received again gets a new one).
+    receipts: HashMap<String, String>,
+    renewed_at: Instant,
+}
+
+impl<'a> Hold<'a> {
+    pub fn new(sqs: &'a Client, queue_url: &'a str, visibility: Duration) -> Self {
+        Hold {
+            sqs,
+            queue_url,
+            visibility,
+            receipts: HashMap::new(),
+            renewed_at: Instant::now(),
+        }
+    }
+
+    /// Receives up to `max` messages (at most 10) and holds them. Returns only the messages
+    /// this hold did not have yet, so an empty answer means nothing new is reachable.
+    pub async fn receive(&mut self, max: usize) -> anyhow::Result<Vec<Message>> {
+        self.renew_if_due().await;
+        let out = self
+            .sqs
+            .receive_message()
+            .queue_url(self.queue_url)
+            .max_number_of_messages(max.clamp(1, BATCH) as i32)
+            .wait_time_seconds(RECEIVE_WAIT_SECONDS)
+            .visibility_timeout(self.visibility.as_secs() as i32)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .with_context(|| format!("receiving from {}", self.queue_url))?;
+        let mut fresh = Vec::new();
+        for message in out.messages.unwrap_or_default() {
+            let (Some(id), Some(receipt)) = (message.message_id(), message.receipt_handle()) else {
+                continue;
+            };
+            if self.receipts.insert(id.to_owned(), receipt.to_owned()).is_none() {
+                fresh.push(message);
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Deletes held messages. Returns the ids SQS did not delete, with why; those stay held.
+    pub async fn delete(&mut self, ids: &[&str]) -> HashMap<String, String> {
+        let mut failed = HashMap::new();
+        for chunk in ids.chunks(BATCH) {
+            let entries = chunk.iter().enumerate().map(|(i, id)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(&self.receipts[*id])
+                    .build()
+                    .expect("id and receipt are set")
+            });
+            let answer = self
+                .sqs
+                .delete_message_batch()
+                .queue_url(self.queue_url)
+                .set_entries(Some(entries.collect()))
+                .send()
+                .await;
+            let errors = entry_errors(chunk.len(), answer.map(|out| out.failed));
+            for (i, id) in chunk.iter().enumerate() {
+                match errors.get(&i) {
+                    Some(reason) => failed.insert((*id).to_owned(), reason.clone()),
+                    None => self.receipts.remove(*id),
+                };
+            }
+        }
+        failed
+    }
+
+    /// Waits until `deadline` (or a stop signal), renewing the held messages meanwhile.
+    pub async fn idle_until(&mut self, deadline: Instant, shutdown: &mut watch::Receiver<bool>) {
+        while Instant::now() < deadline && !*shutdown.borrow() {
+            let step = deadline.min(Instant::now() + self.visibility / 2);
+            tokio::select! {
+                _ = tokio::time::sleep_until(step) => {}
+                _ = shutdown.changed() => {}
+            }
+            self.renew_if_due().await;
+        }
+    }
+
+    /// Makes every held message visible again at once.
+    pub async fn release(self) {
+        let unreleased = self.change_visibility(Duration::ZERO).await;
+        if unreleased > 0 {
+            eprintln!(
+                "warning: {unreleased} message(s) could not be released; they reappear within {}s",
+                self.visibility.as_secs()
+            );
+        }
+    }
+
+    async fn renew_if_due(&mut self) {
+        if self.renewed_at.elapsed() >= self.visibility / 2 {
+            // A message that cannot be renewed reappears and is recognised by its id when
+            // received again, so a failed renewal costs a receive, not correctness.
+            self.change_visibility(self.visibility).await;
+            self.renewed_at = Instant::now();
+        }
+    }
+
+    /// Sets the visibility of every held message; returns how many SQS did not change.
+    async fn change_visibility(&self, visibility: Duration) -> usize {
+        let receipts: Vec<&String> = self.receipts.values().collect();
+        let mut unchanged = 0;
+        for chunk in receipts.chunks(BATCH) {
+            let entries = chunk.iter().enumerate().map(|(i, receipt)| {
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(*receipt)
+                    .visibility_timeout(visibility.as_secs() as i32)
+                    .build()
+                    .expect("id and receipt are set")
+            });
+            let answer = self
+                .sqs
+                .change_message_visibility_batch()
+                .queue_url(self.queue_url)
+                .set_entries(Some(entries.collect()))
+                .send()
+                .await;
+            unchanged += entry_errors(chunk.len(), answer.map(|out| out.failed)).len();
+        }
+        unchanged
+    }
+}
+
+/// The failed entries of a batch request, by entry index: those SQS listed, or every entry when
+/// the request itself failed.
+pub fn entry_errors<E: std::error::Error>(
+    entries: usize,
+    answer: Result<Vec<aws_sdk_sqs::types::BatchResultErrorEntry>, E>,
+) -> HashMap<usize, String> {
+    match answer {
+        Ok(failed) => failed
+            .into_iter()
+            .filter_map(|f| {
+                let index = f.id.parse().ok()?;
+                Some((index, format!("{}: {}", f.code, f.message.unwrap_or_default())))
+            })
+            .collect(),
+        Err(e) => {
+            let reason = DisplayErrorContext(&e).to_string();
+            (0..entries).map(|i| (i, reason.clone())).collect()
+        }
+    }
+}
