@@ -1,9 +1,9 @@
 //! `@connections` through the API Gateway Management API.
 
 use async_trait::async_trait;
+use aws_sdk_apigatewaymanagement::config::StalledStreamProtectionConfig;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
-use aws_sdk_apigatewaymanagement::config::StalledStreamProtectionConfig;
 use aws_sdk_apigatewaymanagement::Client;
 use wsflow_core::ports::{ConnectionApi, PostError};
 

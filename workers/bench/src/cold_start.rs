@@ -13,7 +13,11 @@ use crate::report::Report;
 
 fn worker_binary() -> anyhow::Result<PathBuf> {
     let binary = std::env::current_exe()?.with_file_name("queue-worker");
-    anyhow::ensure!(binary.exists(), "{} missing: build it with `cargo build --release -p queue-worker`", binary.display());
+    anyhow::ensure!(
+        binary.exists(),
+        "{} missing: build it with `cargo build --release -p queue-worker`",
+        binary.display()
+    );
     Ok(binary)
 }
 
@@ -45,11 +49,29 @@ pub async fn run(report: &mut Report, runs: usize) -> anyhow::Result<()> {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let section = "queue-worker cold init";
     report.add(section, "spawn -> first next, min", ms(starts[0]), "ms", "");
-    report.add(section, "spawn -> first next, p50", ms(percentile(&starts, 50.0)), "ms", "target <= 10");
-    report.add(section, "spawn -> first next, max", ms(starts[starts.len() - 1]), "ms", "");
+    report.add(
+        section,
+        "spawn -> first next, p50",
+        ms(percentile(&starts, 50.0)),
+        "ms",
+        "target <= 10",
+    );
+    report.add(
+        section,
+        "spawn -> first next, max",
+        ms(starts[starts.len() - 1]),
+        "ms",
+        "",
+    );
     if let Some(python) = peer::powertools_cold_init_ms().await {
         report.add("peer (same run)", "Powertools worker cold init", python, "ms", "");
-        report.add("peer (same run)", "cold init ratio peer / wsflow p50", python / ms(percentile(&starts, 50.0)), "x", "");
+        report.add(
+            "peer (same run)",
+            "cold init ratio peer / wsflow p50",
+            python / ms(percentile(&starts, 50.0)),
+            "x",
+            "",
+        );
     }
     Ok(())
 }

@@ -29,7 +29,7 @@ struct Args {
     serve_stub: bool,
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.serve_stub {

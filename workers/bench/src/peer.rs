@@ -21,7 +21,14 @@ fn peer_python() -> PathBuf {
 
 /// The Powertools worker's in-process run over the same workload shape.
 pub async fn powertools_inproc(jobs: usize, groups: usize) -> Option<PeerCost> {
-    let run = drive(&["inproc", "--jobs", &jobs.to_string(), "--groups", &groups.to_string()]).await?;
+    let run = drive(&[
+        "inproc",
+        "--jobs",
+        &jobs.to_string(),
+        "--groups",
+        &groups.to_string(),
+    ])
+    .await?;
     Some(PeerCost {
         wall_us: run["wall_us_per_msg"].as_f64()?,
         cpu_us: run["cpu_us_per_msg"].as_f64()?,

@@ -50,7 +50,10 @@ fn processor(ports: Ports, group_concurrency: usize) -> BatchProcessor {
 }
 
 /// Runs `records` in Lambda-sized batches; returns the cost and each batch's latency.
-async fn run_batches(processor: &BatchProcessor, records: &[Record]) -> anyhow::Result<(Cost, Vec<Duration>)> {
+async fn run_batches(
+    processor: &BatchProcessor,
+    records: &[Record],
+) -> anyhow::Result<(Cost, Vec<Duration>)> {
     let mut latencies = Vec::with_capacity(records.len() / BATCH + 1);
     let (failed, total) = cost(async {
         let mut failed = 0;
@@ -62,7 +65,10 @@ async fn run_batches(processor: &BatchProcessor, records: &[Record]) -> anyhow::
         failed
     })
     .await;
-    anyhow::ensure!(failed == 0, "{failed} jobs failed in a benchmark that injects no failure");
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} jobs failed in a benchmark that injects no failure"
+    );
     latencies.sort_unstable();
     Ok((total, latencies))
 }
@@ -80,13 +86,29 @@ pub async fn concurrency_gain(report: &mut Report, args: &Args) -> anyhow::Resul
             let backend = Arc::new(MemoryBackend::with_latency(latency));
             let (total, batches) = run_batches(&processor(backend.ports(), concurrency), &records).await?;
             let (wall_us, _) = total.per(records.len());
-            let mode = if concurrency == 1 { "sequential" } else { "groups concurrent" };
+            let mode = if concurrency == 1 {
+                "sequential"
+            } else {
+                "groups concurrent"
+            };
             report.add(&section, &format!("{label}: {mode} wall/msg"), wall_us, "us", "");
-            report.add(&section, &format!("{label}: {mode} batch p50"), ms(percentile(&batches, 50.0)), "ms", "");
+            report.add(
+                &section,
+                &format!("{label}: {mode} batch p50"),
+                ms(percentile(&batches, 50.0)),
+                "ms",
+                "",
+            );
             walls.push(total.wall);
         }
         let gain = walls[1].as_secs_f64() / walls[0].as_secs_f64();
-        report.add(&section, &format!("{label}: concurrency gain"), gain, "x", "sequential / concurrent, same jobs");
+        report.add(
+            &section,
+            &format!("{label}: concurrency gain"),
+            gain,
+            "x",
+            "sequential / concurrent, same jobs",
+        );
     }
     Ok(())
 }
@@ -107,25 +129,75 @@ pub async fn http_cost(report: &mut Report, args: &Args) -> anyhow::Result<()> {
         ports
     };
     let section = "real HTTP posts";
-    run_batches(&processor(ports(), GROUP_CONCURRENCY), &workload(500, args.groups)).await?;
+    run_batches(
+        &processor(ports(), GROUP_CONCURRENCY),
+        &workload(500, args.groups),
+    )
+    .await?;
     let records = workload(args.jobs, args.groups);
     let mut cpu_per_msg = 0.0;
     for concurrency in [GROUP_CONCURRENCY, 1] {
         let (total, _) = run_batches(&processor(ports(), concurrency), &records).await?;
         let (wall_us, cpu_us) = total.per(records.len());
-        let mode = if concurrency == 1 { "sequential" } else { "groups concurrent" };
-        report.add(section, &format!("notify job, {mode}: wall/msg"), wall_us, "us", "");
-        report.add(section, &format!("notify job, {mode}: worker CPU/msg"), cpu_us, "us", "target <= 60");
-        report.add(section, &format!("notify job, {mode}: throughput"), 1e6 / wall_us, "msg/s", "");
+        let mode = if concurrency == 1 {
+            "sequential"
+        } else {
+            "groups concurrent"
+        };
+        report.add(
+            section,
+            &format!("notify job, {mode}: wall/msg"),
+            wall_us,
+            "us",
+            "",
+        );
+        report.add(
+            section,
+            &format!("notify job, {mode}: worker CPU/msg"),
+            cpu_us,
+            "us",
+            "target <= 60",
+        );
+        report.add(
+            section,
+            &format!("notify job, {mode}: throughput"),
+            1e6 / wall_us,
+            "msg/s",
+            "",
+        );
         cpu_per_msg = cpu_us;
     }
     match peer::powertools_inproc(args.jobs, args.groups).await {
         Some(py) => {
-            report.add("peer (same run)", "Powertools FIFO worker: wall/msg", py.wall_us, "us", "sequential");
-            report.add("peer (same run)", "Powertools FIFO worker: CPU/msg", py.cpu_us, "us", "");
-            report.add("peer (same run)", "CPU/msg ratio peer / wsflow (sequential)", py.cpu_us / cpu_per_msg, "x", "");
+            report.add(
+                "peer (same run)",
+                "Powertools FIFO worker: wall/msg",
+                py.wall_us,
+                "us",
+                "sequential",
+            );
+            report.add(
+                "peer (same run)",
+                "Powertools FIFO worker: CPU/msg",
+                py.cpu_us,
+                "us",
+                "",
+            );
+            report.add(
+                "peer (same run)",
+                "CPU/msg ratio peer / wsflow (sequential)",
+                py.cpu_us / cpu_per_msg,
+                "x",
+                "",
+            );
         }
-        None => report.add("peer (same run)", "Powertools FIFO worker", f64::NAN, "", "not installed: see ../shared/peers"),
+        None => report.add(
+            "peer (same run)",
+            "Powertools FIFO worker",
+            f64::NAN,
+            "",
+            "not installed: see ../shared/peers",
+        ),
     }
     Ok(())
 }
@@ -142,8 +214,15 @@ async fn spawn_stub() -> anyhow::Result<(tokio::process::Child, String)> {
         .kill_on_drop(true)
         .spawn()?;
     let stdout = child.stdout.take().context("stub stdout")?;
-    let line = BufReader::new(stdout).lines().next_line().await?.context("stub said nothing")?;
-    let url = line.strip_prefix("STUB ").context("stub announcement")?.to_owned();
+    let line = BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await?
+        .context("stub said nothing")?;
+    let url = line
+        .strip_prefix("STUB ")
+        .context("stub announcement")?
+        .to_owned();
     Ok((child, url))
 }
 

@@ -33,10 +33,19 @@ impl Report {
     pub fn write(&self) -> anyhow::Result<()> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-report");
         std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("worker.json"), serde_json::to_string_pretty(&self.figures)?)?;
-        let mut md = String::from("# Worker benchmark\n\n| section | figure | value | unit | note |\n|---|---|---:|---|---|\n");
+        std::fs::write(
+            dir.join("worker.json"),
+            serde_json::to_string_pretty(&self.figures)?,
+        )?;
+        let mut md = String::from(
+            "# Worker benchmark\n\n| section | figure | value | unit | note |\n|---|---|---:|---|---|\n",
+        );
         for f in &self.figures {
-            let _ = writeln!(md, "| {} | {} | {:.2} | {} | {} |", f.section, f.name, f.value, f.unit, f.note);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.2} | {} | {} |",
+                f.section, f.name, f.value, f.unit, f.note
+            );
         }
         std::fs::write(dir.join("worker.md"), md)?;
         println!("report: {}", dir.join("worker.md").display());

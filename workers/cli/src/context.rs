@@ -3,6 +3,8 @@
 use aws_config::{Region, SdkConfig};
 use serde::Serialize;
 use wsflow_aws::sdk::Retries;
+use wsflow_aws::WorkerConfig;
+use wsflow_core::{BatchProcessor, RetryPolicy};
 
 pub struct Context {
     pub sdk: SdkConfig,
@@ -22,6 +24,18 @@ impl Context {
             sdk: loader.load().await,
             json,
         }
+    }
+
+    /// The queue worker's batch processor, configured from the Lambda's environment variables.
+    /// Its ports retry by the worker's own policy, so the SDK must not retry as well.
+    pub fn worker_processor(&self) -> anyhow::Result<BatchProcessor> {
+        let config = WorkerConfig::from_env()?;
+        let sdk = self
+            .sdk
+            .to_builder()
+            .retry_config(wsflow_aws::sdk::retry_config(Retries::Caller))
+            .build();
+        Ok(wsflow_aws::processor(&sdk, &config, RetryPolicy::default()))
     }
 
     pub fn sqs(&self) -> aws_sdk_sqs::Client {

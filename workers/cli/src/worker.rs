@@ -5,9 +5,6 @@ use std::time::Duration;
 
 use clap::Args;
 use wsflow_aws::poller::{self, PollOptions};
-use wsflow_aws::sdk::Retries;
-use wsflow_aws::WorkerConfig;
-use wsflow_core::RetryPolicy;
 
 use crate::context::Context;
 use crate::{queues, shutdown};
@@ -43,7 +40,6 @@ pub struct WorkerArgs {
 
 pub async fn run(context: &Context, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     wsflow_aws::logging::init_json();
-    let config = WorkerConfig::from_env()?;
     let sqs = context.sqs();
     let options = PollOptions {
         queue_url: queues::resolve(&sqs, &args.queue_url).await?,
@@ -51,13 +47,7 @@ pub async fn run(context: &Context, args: WorkerArgs) -> anyhow::Result<ExitCode
         wait_seconds: args.wait_seconds,
         visibility_timeout: Duration::from_secs(args.visibility_timeout),
     };
-    // The worker's ports retry by their own policy, like the Lambda's.
-    let worker_sdk = context
-        .sdk
-        .to_builder()
-        .retry_config(wsflow_aws::sdk::retry_config(Retries::Caller))
-        .build();
-    let processor = wsflow_aws::processor(&worker_sdk, &config, RetryPolicy::default());
+    let processor = context.worker_processor()?;
     tracing::info!(queue_url = %options.queue_url, "worker polling");
     let stats = poller::run(&sqs, &processor, &options, shutdown::on_signal()).await?;
     eprintln!(

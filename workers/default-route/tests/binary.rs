@@ -15,7 +15,8 @@ async fn answers_any_body_through_the_runtime_api() {
     };
     let function = FunctionProcess::spawn(spec).await.unwrap();
     for body in ["plain text", r#"{"action":"nope"}"#, "{broken"] {
-        let event = json!({ "requestContext": { "routeKey": "$default", "connectionId": "c1" }, "body": body });
+        let event =
+            json!({ "requestContext": { "routeKey": "$default", "connectionId": "c1" }, "body": body });
         let response = function.invoke(&event).await.unwrap();
         assert_eq!(response["statusCode"], 200, "{body}");
         let answer: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();

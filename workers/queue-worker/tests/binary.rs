@@ -49,8 +49,15 @@ async fn the_binary_reports_exactly_the_failed_group_tail() {
     let jobs = [("connA", "a1"), ("connB", "b1"), ("connA", "a2"), ("connB", "b2")];
     for (conn, request) in jobs {
         let body = Job::new(conn, request, Task::Notify, json!(request), Source::Cli).to_body();
-        let send = sqs.send_message().queue_url(&resources.queue_url).message_body(body);
-        send.message_group_id(conn).message_deduplication_id(request).send().await.unwrap();
+        let send = sqs
+            .send_message()
+            .queue_url(&resources.queue_url)
+            .message_body(body);
+        send.message_group_id(conn)
+            .message_deduplication_id(request)
+            .send()
+            .await
+            .unwrap();
     }
     stub.mark_failing("connB");
     let received = sqs
@@ -65,12 +72,18 @@ async fn the_binary_reports_exactly_the_failed_group_tail() {
         .unwrap();
     assert_eq!(received.len(), 4);
     let id_of = |request: &str| {
-        let m = received.iter().find(|m| m.body().unwrap().contains(&format!("\"{request}\""))).unwrap();
+        let m = received
+            .iter()
+            .find(|m| m.body().unwrap().contains(&format!("\"{request}\"")))
+            .unwrap();
         m.message_id().unwrap().to_owned()
     };
 
-    let mut env: BTreeMap<String, String> =
-        resources.worker_env(stub.url()).into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let mut env: BTreeMap<String, String> = resources
+        .worker_env(stub.url())
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
     env.extend([
         ("AWS_ENDPOINT_URL".into(), moto.endpoint().to_owned()),
         ("AWS_REGION".into(), "us-east-1".into()),
@@ -95,7 +108,11 @@ async fn the_binary_reports_exactly_the_failed_group_tail() {
         .map(|f| f["itemIdentifier"].as_str().unwrap())
         .collect();
     assert_eq!(failures, [id_of("b1"), id_of("b2")]);
-    let results: Vec<Value> = stub.posts_to("connA").iter().map(|p| p["requestId"].clone()).collect();
+    let results: Vec<Value> = stub
+        .posts_to("connA")
+        .iter()
+        .map(|p| p["requestId"].clone())
+        .collect();
     assert_eq!(results, [json!("a1"), json!("a2")]);
 }
 

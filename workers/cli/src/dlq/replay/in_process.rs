@@ -3,9 +3,7 @@
 use aws_sdk_sqs::types::Message;
 use tracing_subscriber::EnvFilter;
 use wsflow_aws::poller::record_from_message;
-use wsflow_aws::sdk::Retries;
-use wsflow_aws::WorkerConfig;
-use wsflow_core::{BatchProcessor, Record, RetryPolicy};
+use wsflow_core::{BatchProcessor, Record};
 
 use crate::context::Context;
 
@@ -19,22 +17,14 @@ impl InProcess {
     /// The worker as `wsflow worker` builds it, from the same environment variables. A job that
     /// fails permanently is forwarded to `DLQ_URL` by the handler itself, as in the Lambda.
     pub fn from_env(context: &Context) -> anyhow::Result<InProcess> {
-        let config = WorkerConfig::from_env()?;
-        // The handler's ports retry by the worker's own policy, so the SDK must not retry too.
-        let sdk = context
-            .sdk
-            .to_builder()
-            .retry_config(wsflow_aws::sdk::retry_config(Retries::Caller))
-            .build();
+        let processor = context.worker_processor()?;
         // The handler explains its failures in its logs; stderr keeps stdout for the summary.
         let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
         let _ = tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
             .with_env_filter(filter)
             .try_init();
-        Ok(InProcess {
-            processor: wsflow_aws::processor(&sdk, &config, RetryPolicy::default()),
-        })
+        Ok(InProcess { processor })
     }
 
     /// Runs the batch (groups in order, a group stopping at its first failure); one result per
