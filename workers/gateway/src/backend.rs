@@ -1,0 +1,286 @@
+//! AWS service integrations sent to the local backend: `arn:aws:apigateway:{region}:{service}:
+//! action/{Action}` (JSON protocol) and `…:{service}:path/{path}` (the rendered body posted to
+//! that path), as API Gateway would call the service.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use serde_json::{json, Value};
+
+use crate::IntegrationError;
+
+/// `X-Amz-Target` prefix and content type of the JSON-protocol services an `action/` URI may name.
+fn json_protocol(service: &str) -> Option<(&'static str, &'static str)> {
+    Some(match service {
+        "dynamodb" => ("DynamoDB_20120810", "application/x-amz-json-1.0"),
+        "states" => ("AWSStepFunctions", "application/x-amz-json-1.0"),
+        "sqs" => ("AmazonSQS", "application/x-amz-json-1.0"),
+        "events" => ("AWSEvents", "application/x-amz-json-1.1"),
+        "kinesis" => ("Kinesis_20131202", "application/x-amz-json-1.1"),
+        "logs" => ("Logs_20140328", "application/x-amz-json-1.1"),
+        _ => return None,
+    })
+}
+
+pub struct Backend {
+    endpoint: String,
+    region: String,
+    http: Client<HttpConnector, Full<Bytes>>,
+    /// Set once the backend has answered that it lacks `StartSyncExecution`.
+    emulate_sync_execution: AtomicBool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceReply {
+    pub status: u16,
+    pub body: String,
+}
+
+struct Target<'a> {
+    service: &'a str,
+    kind: &'a str,
+    rest: &'a str,
+}
+
+fn parse_uri(uri: &str) -> Result<Target<'_>, IntegrationError> {
+    let unsupported = || IntegrationError::Unsupported(format!("integration URI `{uri}`"));
+    let mut parts = uri.splitn(6, ':');
+    let (Some("arn"), Some(_), Some("apigateway"), Some(_region), Some(service), Some(action)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(unsupported());
+    };
+    let (kind, rest) = action.split_once('/').ok_or_else(unsupported)?;
+    Ok(Target { service, kind, rest })
+}
+
+impl Backend {
+    pub fn new(endpoint: &str, region: &str) -> Backend {
+        Backend {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            region: region.to_owned(),
+            http: Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
+            emulate_sync_execution: AtomicBool::new(false),
+        }
+    }
+
+    pub async fn call(
+        &self,
+        uri: &str,
+        body: String,
+        parameters: &BTreeMap<String, String>,
+        timeout: Duration,
+    ) -> Result<ServiceReply, IntegrationError> {
+        let target = parse_uri(uri)?;
+        match target.kind {
+            "action" if target.service == "states" && target.rest == "StartSyncExecution" => {
+                self.start_sync_execution(body, timeout).await
+            }
+            "action" => {
+                let (prefix, content_type) = json_protocol(target.service)
+                    .ok_or_else(|| IntegrationError::Unsupported(format!("service `{}`", target.service)))?;
+                let headers = [
+                    ("content-type", content_type.to_owned()),
+                    ("x-amz-target", format!("{prefix}.{}", target.rest)),
+                ];
+                self.post(target.service, "/", &headers, body).await
+            }
+            "path" => {
+                let headers: Vec<(&str, String)> = static_headers(parameters).collect();
+                self.post(target.service, &format!("/{}", target.rest), &headers, body)
+                    .await
+            }
+            other => Err(IntegrationError::Unsupported(format!(
+                "`{other}` integration URIs"
+            ))),
+        }
+    }
+
+    async fn post(
+        &self,
+        service: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: String,
+    ) -> Result<ServiceReply, IntegrationError> {
+        let mut request = hyper::Request::post(format!("{}{path}", self.endpoint))
+            // Local backends route a shared port by the credential scope; nothing verifies the
+            // signature, which stays a placeholder.
+            .header(
+                "authorization",
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=local/20260101/{}/{service}/aws4_request, SignedHeaders=host, Signature=0",
+                    self.region
+                ),
+            );
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| IntegrationError::Unsupported(e.to_string()))?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| IntegrationError::Unreachable(format!("{}: {e}", self.endpoint)))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| IntegrationError::Unreachable(e.to_string()))?
+            .to_bytes();
+        Ok(ServiceReply {
+            status,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+
+    async fn states(&self, action: &str, body: String) -> Result<ServiceReply, IntegrationError> {
+        let headers = [
+            ("content-type", "application/x-amz-json-1.0".to_owned()),
+            ("x-amz-target", format!("AWSStepFunctions.{action}")),
+        ];
+        self.post("states", "/", &headers, body).await
+    }
+
+    /// `StartSyncExecution` where the backend has it; otherwise start the execution and await
+    /// it, answering in `StartSyncExecution`'s shape.
+    async fn start_sync_execution(
+        &self,
+        body: String,
+        timeout: Duration,
+    ) -> Result<ServiceReply, IntegrationError> {
+        if !self.emulate_sync_execution.load(Ordering::Relaxed) {
+            let reply = self.states("StartSyncExecution", body.clone()).await?;
+            if !lacks_operation(&reply) {
+                return Ok(reply);
+            }
+            tracing::info!(
+                "the backend lacks StartSyncExecution: emulating it with StartExecution + DescribeExecution"
+            );
+            self.emulate_sync_execution.store(true, Ordering::Relaxed);
+        }
+        let started = self.states("StartExecution", body).await?;
+        if started.status != 200 {
+            return Ok(started);
+        }
+        let arn = serde_json::from_str::<Value>(&started.body)
+            .ok()
+            .and_then(|v| v["executionArn"].as_str().map(str::to_owned))
+            .ok_or_else(|| IntegrationError::Unreachable("StartExecution returned no executionArn".into()))?;
+        self.await_execution(&arn, timeout).await
+    }
+
+    async fn await_execution(&self, arn: &str, timeout: Duration) -> Result<ServiceReply, IntegrationError> {
+        let deadline = Instant::now() + timeout;
+        let request = json!({ "executionArn": arn }).to_string();
+        loop {
+            let described = self.states("DescribeExecution", request.clone()).await?;
+            let execution: Value = serde_json::from_str(&described.body).unwrap_or_default();
+            if described.status != 200 || execution["status"] != "RUNNING" {
+                return Ok(ServiceReply {
+                    status: described.status,
+                    body: sync_shape(execution).to_string(),
+                });
+            }
+            if Instant::now() > deadline {
+                return Err(IntegrationError::Timeout(timeout));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// The fields `StartSyncExecution` answers with, from a `DescribeExecution` answer.
+fn sync_shape(execution: Value) -> Value {
+    const FIELDS: [&str; 12] = [
+        "executionArn",
+        "stateMachineArn",
+        "name",
+        "startDate",
+        "stopDate",
+        "status",
+        "error",
+        "cause",
+        "input",
+        "inputDetails",
+        "output",
+        "outputDetails",
+    ];
+    let mut shaped = serde_json::Map::new();
+    for field in FIELDS {
+        if let Some(value) = execution.get(field).filter(|v| !v.is_null()) {
+            shaped.insert(field.to_owned(), value.clone());
+        }
+    }
+    Value::Object(shaped)
+}
+
+/// Whether a reply says the service does not implement the operation at all.
+fn lacks_operation(reply: &ServiceReply) -> bool {
+    let text = reply.body.to_ascii_lowercase();
+    reply.status == 404
+        || (reply.status >= 400
+            && [
+                "not yet implemented",
+                "unknownoperation",
+                "invalidaction",
+                "not implemented",
+            ]
+            .iter()
+            .any(|needle| text.contains(needle)))
+}
+
+/// `integration.request.header.X` parameters with static values (`'value'`).
+fn static_headers(parameters: &BTreeMap<String, String>) -> impl Iterator<Item = (&str, String)> {
+    parameters.iter().filter_map(|(name, value)| {
+        let header = name.strip_prefix("integration.request.header.")?;
+        let literal = value.strip_prefix('\'')?.strip_suffix('\'')?;
+        Some((header, literal.to_owned()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integration_uris_name_service_and_action() {
+        let t = parse_uri("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem").unwrap();
+        assert_eq!((t.service, t.kind, t.rest), ("dynamodb", "action", "PutItem"));
+        let t = parse_uri("arn:aws:apigateway:us-east-1:sqs:path/123456789012/q.fifo").unwrap();
+        assert_eq!(
+            (t.service, t.kind, t.rest),
+            ("sqs", "path", "123456789012/q.fifo")
+        );
+        assert!(parse_uri("https://example.com").is_err());
+    }
+
+    #[test]
+    fn only_static_header_parameters_are_sent() {
+        let parameters = BTreeMap::from([
+            (
+                "integration.request.header.Content-Type".to_owned(),
+                "'application/x-www-form-urlencoded'".to_owned(),
+            ),
+            ("integration.request.querystring.x".to_owned(), "'1'".to_owned()),
+        ]);
+        let headers: Vec<_> = static_headers(&parameters).collect();
+        assert_eq!(
+            headers,
+            [("Content-Type", "application/x-www-form-urlencoded".to_owned())]
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! A local API Gateway WebSocket API, driven by the resolved CloudFormation template: route
+//! selection, `$connect`/`$disconnect`/`$default`/custom routes, AWS / AWS_PROXY / MOCK
+//! integrations with VTL mapping templates, route responses, the `@connections` management
+//! API, API Gateway's limits, and the CloudFront viewer-request function on each handshake.
+
+mod backend;
+mod handshake;
+mod ids;
+mod integrate;
+mod management;
+mod registry;
+mod request;
+mod routing;
+mod session;
+mod templates;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::routing::post;
+use axum::Router;
+use serde_json::Value;
+use tokio::sync::watch;
+use wsflow_edge_function::EdgeFunction;
+use wsflow_stack::WebSocketApi;
+
+use integrate::Integrator;
+use registry::Registry;
+
+/// API Gateway's WebSocket limits.
+pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+
+/// Invokes the template's Lambda functions (the local mode runs the real binaries).
+#[async_trait]
+pub trait Functions: Send + Sync {
+    /// `function` is the logical id of the function in the template.
+    async fn invoke(&self, function: &str, event: &Value) -> Result<Value, String>;
+}
+
+pub struct GatewayConfig {
+    /// Usually 127.0.0.1:8080.
+    pub bind: SocketAddr,
+    pub api: WebSocketApi,
+    /// The API id `$context.apiId` reports.
+    pub api_id: String,
+    /// AWS integrations are sent here (the local backend, e.g. moto).
+    pub backend_endpoint: String,
+    pub region: String,
+    pub account: String,
+    pub functions: Arc<dyn Functions>,
+    /// The template's viewer-request function, run on every handshake.
+    pub edge: Option<EdgeFunction>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntegrationError {
+    #[error("not supported locally: {0}")]
+    Unsupported(String),
+    #[error("backend unreachable: {0}")]
+    Unreachable(String),
+    #[error("integration timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("function failed: {0}")]
+    Function(String),
+    #[error("{0}")]
+    Template(String),
+    #[error("no mapping template matches and passthrough is NEVER")]
+    NoTemplate,
+}
+
+pub(crate) struct Shared {
+    api: WebSocketApi,
+    api_id: String,
+    domain_name: String,
+    registry: Registry,
+    integrator: Integrator,
+    edge: Option<EdgeFunction>,
+    shutdown: watch::Sender<bool>,
+}
+
+/// A running gateway.
+pub struct Gateway {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Gateway {
+    pub async fn start(config: GatewayConfig) -> anyhow::Result<Gateway> {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let stage_variables = serde_json::to_value(&config.api.stage.variables)?;
+        let shared = Arc::new(Shared {
+            api_id: config.api_id,
+            domain_name: addr.to_string(),
+            registry: Registry::default(),
+            integrator: Integrator {
+                backend: backend::Backend::new(&config.backend_endpoint, &config.region),
+                functions: config.functions,
+                templates: Default::default(),
+                stage_variables,
+            },
+            api: config.api,
+            edge: config.edge,
+            shutdown: watch::channel(false).0,
+        });
+        let management = post(management::post)
+            .get(management::get)
+            .delete(management::delete);
+        let app = Router::new()
+            .route("/{stage}/@connections/{id}", management.clone())
+            .route("/@connections/{id}", management)
+            .fallback(handshake::upgrade)
+            .with_state(shared.clone());
+        let mut stopping = shared.shutdown.subscribe();
+        let server = tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            let stop = async move {
+                let _ = stopping.changed().await;
+            };
+            if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(stop).await {
+                tracing::error!(%error, "gateway stopped");
+            }
+        });
+        Ok(Gateway { addr, shared, server })
+    }
+
+    pub fn connections(&self) -> usize {
+        self.shared.registry.len()
+    }
+
+    /// Closes every connection (running `$disconnect` for each) and stops listening.
+    pub async fn shutdown(self) {
+        let _ = self.shared.shutdown.send(true);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.shared.registry.len() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = self.server.await;
+    }
+}
