@@ -121,11 +121,10 @@ fn run_edge(shared: &Shared, viewer: &ViewerRequest) -> Result<ViewerRequest, Bo
         }
         Err(error) => {
             tracing::warn!(function = edge.name(), error = %error.message, "viewer-request function failed; refusing the handshake");
-            Err((
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("viewer-request function failed: {}", error.message),
-            )
-                .into_response())
+            let message = format!("viewer-request function failed: {}", error.message);
+            Err(Box::new(
+                (StatusCode::SERVICE_UNAVAILABLE, message).into_response(),
+            ))
         }
     }
 }
