@@ -27,7 +27,10 @@ lint: ## rustfmt and clippy, warnings are errors
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-test-rust: venv ## Rust unit and integration tests (moto server from the venv)
+# The end-to-end tests run the built binaries (wsflow dev, the functions) on the synthesized
+# template and drive them with wscat from cdk/node_modules.
+test-rust: venv synth ## Rust unit, integration and end-to-end tests (moto server from the venv)
+	cargo build --workspace --bins --locked
 	cargo test --workspace --locked
 
 test: lint test-rust cdk-test ## Everything CI runs

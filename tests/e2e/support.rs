@@ -1,0 +1,183 @@
+//! Harness for the end-to-end tests: `wsflow dev` as a child process on free ports, the SDK
+//! pointed at its backend, and a WebSocket client.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Where cargo put this test's sibling binaries (`wsflow`, `queue-worker`, `default-route`).
+pub fn binaries() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    exe.parent().and_then(|deps| deps.parent()).expect("target dir").to_path_buf()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `wsflow dev` on the synthesized template (`make synth` writes it).
+pub struct Dev {
+    child: Child,
+    pub port: u16,
+    pub backend: String,
+    pub output: Arc<Mutex<Vec<String>>>,
+}
+
+impl Dev {
+    pub async fn start() -> anyhow::Result<Dev> {
+        let template = repo_root().join("build/template.json");
+        anyhow::ensure!(template.exists(), "{} is missing: run `make synth`", template.display());
+        let wsflow = binaries().join("wsflow");
+        anyhow::ensure!(wsflow.exists(), "{} is missing: run `cargo build --workspace --bins`", wsflow.display());
+        let (port, backend_port) = (free_port(), free_port());
+        let mut child = Command::new(&wsflow)
+            .arg("dev")
+            .arg("--template")
+            .arg(&template)
+            .args(["--port", &port.to_string(), "--backend-port", &backend_port.to_string()])
+            .current_dir(repo_root())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting wsflow dev")?;
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(90), async {
+            while let Some(line) = lines.next_line().await? {
+                output.lock().unwrap().push(line.clone());
+                if line.trim() == "READY" {
+                    return Ok(());
+                }
+            }
+            bail!("wsflow dev exited before READY: {:?}", output.lock().unwrap())
+        })
+        .await
+        .context("wsflow dev did not become ready")?;
+        ready?;
+        let keep = output.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                keep.lock().unwrap().push(line);
+            }
+        });
+        Ok(Dev {
+            child,
+            port,
+            backend: format!("http://127.0.0.1:{backend_port}"),
+            output,
+        })
+    }
+
+    pub fn ws_url(&self, path_and_query: &str) -> String {
+        format!("ws://127.0.0.1:{}{path_and_query}", self.port)
+    }
+
+    pub async fn sdk(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&self.backend)
+            .credentials_provider(aws_sdk_sqs::config::Credentials::for_tests())
+            .load()
+            .await
+    }
+
+    /// The `@connections` endpoint of the stage, for the management SDK.
+    pub async fn management(&self, stage: &str) -> aws_sdk_apigatewaymanagement::Client {
+        let config = aws_sdk_apigatewaymanagement::config::Builder::from(&self.sdk().await)
+            .endpoint_url(format!("http://127.0.0.1:{}/{stage}", self.port))
+            .build();
+        aws_sdk_apigatewaymanagement::Client::from_conf(config)
+    }
+
+    /// A table or queue whose name contains `fragment`, as the stack named it.
+    pub async fn table(&self, fragment: &str) -> String {
+        let tables = aws_sdk_dynamodb::Client::new(&self.sdk().await).list_tables().send().await.unwrap();
+        let names = tables.table_names.unwrap_or_default();
+        names.into_iter().find(|n| n.contains(fragment)).unwrap_or_else(|| panic!("no table like {fragment}"))
+    }
+
+    pub async fn queue(&self, fragment: &str) -> String {
+        let out = aws_sdk_sqs::Client::new(&self.sdk().await).list_queues().send().await.unwrap();
+        let urls = out.queue_urls.unwrap_or_default();
+        urls.into_iter().find(|u| u.contains(fragment)).unwrap_or_else(|| panic!("no queue like {fragment}"))
+    }
+
+    /// Stops it as Ctrl-C would; fails if it does not exit cleanly.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let pid = self.child.id().context("already exited")?;
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe { libc::kill(pid as i32, libc::SIGINT) };
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await??;
+        anyhow::ensure!(status.success(), "wsflow dev exited with {status}");
+        Ok(())
+    }
+}
+
+pub async fn connect(url: &str) -> anyhow::Result<Socket> {
+    let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+    Ok(socket)
+}
+
+pub async fn send(socket: &mut Socket, text: &str) {
+    socket.send(Message::Text(text.into())).await.unwrap();
+}
+
+/// The next text frame, parsed as JSON (a non-JSON frame becomes a JSON string).
+pub async fn next_json(socket: &mut Socket) -> anyhow::Result<Value> {
+    loop {
+        let frame = tokio::time::timeout(WAIT, socket.next())
+            .await
+            .context("no frame in time")?
+            .context("socket closed")??;
+        if let Message::Text(text) = frame {
+            return Ok(serde_json::from_str(&text).unwrap_or(Value::String(text.to_string())));
+        }
+    }
+}
+
+/// Frames until one satisfies `want`; the others are returned too, in order.
+pub async fn until(socket: &mut Socket, want: impl Fn(&Value) -> bool) -> anyhow::Result<(Value, Vec<Value>)> {
+    let mut before = Vec::new();
+    loop {
+        let frame = next_json(socket).await?;
+        if want(&frame) {
+            return Ok((frame, before));
+        }
+        before.push(frame);
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `WAIT` passes.
+pub async fn eventually<F, Fut>(what: &str, mut condition: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !condition().await {
+        if tokio::time::Instant::now() > deadline {
+            bail!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
