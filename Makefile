@@ -36,7 +36,8 @@ test-rust: venv synth ## Rust unit, integration and end-to-end tests (moto serve
 test: lint test-rust cdk-test ## Everything CI runs
 
 bench: venv ## Benchmarks: prints numbers, writes target/bench-report/
-	cargo run --release --locked -p wsflow-bench --
+	cargo build --release --locked -p wsflow-bench -p wsflow-cli -p queue-worker -p default-route
+	target/release/wsflow-bench
 
 clean: ## Remove build outputs (keeps the venv)
 	cargo clean

@@ -1,10 +1,12 @@
-//! `make bench`: measures the worker and prints a table; writes target/bench-report/.
+//! `make bench`: measures the worker, the replay and the gateway; prints a table and writes
+//! target/bench-report/.
 //! Figures are ratios against baselines measured in the same run wherever one can be run.
 
 mod cold_start;
 mod measure;
 mod peer;
 mod processor;
+mod replay;
 mod report;
 
 use clap::Parser;
@@ -24,6 +26,9 @@ struct Args {
     /// Cold starts to time.
     #[arg(long, default_value_t = 20)]
     cold_starts: usize,
+    /// Messages in the dead-letter replay benchmark.
+    #[arg(long, default_value_t = 2_000)]
+    replay_messages: usize,
     /// Serve the @connections stub in this process (used by the benchmark itself).
     #[arg(long, hide = true)]
     serve_stub: bool,
@@ -39,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
     processor::concurrency_gain(&mut report, &args).await?;
     processor::http_cost(&mut report, &args).await?;
     cold_start::run(&mut report, args.cold_starts).await?;
+    replay::run(&mut report, args.replay_messages).await?;
     report.write()?;
     Ok(())
 }
