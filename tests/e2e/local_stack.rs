@@ -6,7 +6,11 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 use wsflow_e2e::{connect, eventually, next_json, send, until, Dev, Socket};
 
-async fn connection_record(dev: &Dev, table: &str, id: &str) -> Option<std::collections::HashMap<String, AttributeValue>> {
+async fn connection_record(
+    dev: &Dev,
+    table: &str,
+    id: &str,
+) -> Option<std::collections::HashMap<String, AttributeValue>> {
     let ddb = aws_sdk_dynamodb::Client::new(&dev.sdk().await);
     ddb.get_item()
         .table_name(table)
@@ -23,22 +27,32 @@ async fn connection_record(dev: &Dev, table: &str, id: &str) -> Option<std::coll
 async fn connection_id(socket: &mut Socket) -> String {
     send(socket, "who am i").await;
     let reply = next_json(socket).await.unwrap();
-    reply["event"]["requestContext"]["connectionId"].as_str().unwrap().to_owned()
+    reply["event"]["requestContext"]["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
 async fn connect_default_and_disconnect() {
     let dev = Dev::start().await.unwrap();
     let table = dev.table("Connections").await;
-    let mut socket = connect(&dev.ws_url("/this/is/my/custom/path/?my_query=foo")).await.unwrap();
+    let mut socket = connect(&dev.ws_url("/this/is/my/custom/path/?my_query=foo"))
+        .await
+        .unwrap();
 
     send(&mut socket, "plain text").await;
     let reply = next_json(&mut socket).await.unwrap();
     assert_eq!(reply["type"], "default");
     assert_eq!(reply["received"], "plain text");
-    let id = reply["event"]["requestContext"]["connectionId"].as_str().unwrap().to_owned();
+    let id = reply["event"]["requestContext"]["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    let record = connection_record(&dev, &table, &id).await.expect("$connect stored the connection");
+    let record = connection_record(&dev, &table, &id)
+        .await
+        .expect("$connect stored the connection");
     assert_eq!(record["path"].as_s().unwrap(), "/this/is/my/custom/path/");
     let query: Value = serde_json::from_str(record["query"].as_s().unwrap()).unwrap();
     assert_eq!(query, json!({"my_query": "foo"}));
@@ -69,7 +83,9 @@ async fn workflows_answer_at_once_and_later() {
     assert_eq!(started["type"], "async_sfn", "{started}");
     let arn = started["executionArn"].as_str().unwrap().to_owned();
     assert!(arn.starts_with("arn:aws:states:"), "{arn}");
-    let (result, _) = until(&mut socket, |m| m["task"] == "workflow-result").await.unwrap();
+    let (result, _) = until(&mut socket, |m| m["task"] == "workflow-result")
+        .await
+        .unwrap();
     assert_eq!(result["status"], "ok", "{result}");
     assert_eq!(result["data"]["executionArn"], arn);
     dev.stop().await.unwrap();
@@ -80,12 +96,19 @@ async fn jobs_are_stored_failures_dead_lettered_and_replayed() {
     let dev = Dev::start().await.unwrap();
     let mut socket = connect(&dev.ws_url("/")).await.unwrap();
 
-    send(&mut socket, r#"{"action":"enqueue","task":"store","data":{"k":"v"}}"#).await;
+    send(
+        &mut socket,
+        r#"{"action":"enqueue","task":"store","data":{"k":"v"}}"#,
+    )
+    .await;
     let queued = next_json(&mut socket).await.unwrap();
     assert_eq!(queued["type"], "queued", "{queued}");
     let request_id = queued["requestId"].as_str().unwrap().to_owned();
     let (stored, _) = until(&mut socket, |m| m["type"] == "result").await.unwrap();
-    assert_eq!((stored["status"].as_str(), stored["data"]["key"].as_str()), (Some("ok"), Some(request_id.as_str())));
+    assert_eq!(
+        (stored["status"].as_str(), stored["data"]["key"].as_str()),
+        (Some("ok"), Some(request_id.as_str()))
+    );
     let item = aws_sdk_dynamodb::Client::new(&dev.sdk().await)
         .get_item()
         .table_name(dev.table("Results").await)
@@ -97,19 +120,40 @@ async fn jobs_are_stored_failures_dead_lettered_and_replayed() {
         .expect("the store job wrote its item");
     assert_eq!(item["data"].as_s().unwrap(), r#"{"k":"v"}"#);
 
-    send(&mut socket, r#"{"action":"enqueue","task":"frobnicate","data":{}}"#).await;
+    send(
+        &mut socket,
+        r#"{"action":"enqueue","task":"frobnicate","data":{}}"#,
+    )
+    .await;
     let (failed, _) = until(&mut socket, |m| m["type"] == "result").await.unwrap();
     assert_eq!(failed["error"]["reason"], "unknown_task", "{failed}");
     let dlq = dev.queue("dlq").await;
     let replay = tokio::process::Command::new(wsflow_e2e::binaries().join("wsflow"))
-        .args(["--endpoint-url", &dev.backend, "--region", "us-east-1", "dlq", "replay", "--queue", &dlq])
+        .args([
+            "--endpoint-url",
+            &dev.backend,
+            "--region",
+            "us-east-1",
+            "dlq",
+            "replay",
+            "--queue",
+            &dlq,
+        ])
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .output()
         .await
         .unwrap();
-    assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
-    assert!(String::from_utf8_lossy(&replay.stdout).contains("moved 1"), "{}", String::from_utf8_lossy(&replay.stdout));
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&replay.stdout).contains("moved 1"),
+        "{}",
+        String::from_utf8_lossy(&replay.stdout)
+    );
     // Back through the queue and the worker: the client hears about it once more.
     let (again, _) = until(&mut socket, |m| m["type"] == "result").await.unwrap();
     assert_eq!(again["error"]["reason"], "unknown_task");
@@ -153,7 +197,10 @@ async fn connections_api_works_with_the_sdk_and_limits_hold() {
         .send()
         .await
         .unwrap_err();
-    assert!(gone.as_service_error().is_some_and(|e| e.is_gone_exception()), "{gone:?}");
+    assert!(
+        gone.as_service_error().is_some_and(|e| e.is_gone_exception()),
+        "{gone:?}"
+    );
 
     let mut big = connect(&dev.ws_url("/")).await.unwrap();
     send(&mut big, &"x".repeat(200 * 1024)).await;
@@ -168,7 +215,11 @@ async fn connections_api_works_with_the_sdk_and_limits_hold() {
     })
     .await
     .unwrap();
-    assert_eq!(close, Some(1009), "a 200 KB message closes the connection with 1009");
+    assert_eq!(
+        close,
+        Some(1009),
+        "a 200 KB message closes the connection with 1009"
+    );
     dev.stop().await.unwrap();
 }
 
@@ -177,12 +228,23 @@ async fn wscat_connects_sends_and_receives() {
     let dev = Dev::start().await.unwrap();
     let wscat = wsflow_e2e::repo_root().join("cdk/node_modules/.bin/wscat");
     assert!(wscat.exists(), "{} missing: `npm ci` in cdk/", wscat.display());
-    let output = tokio::process::Command::new(wscat)
-        .args(["-c", &dev.ws_url("/smoke/test?x=1"), "-x", r#"{"action":"sync_sfn","data":"wscat"}"#, "-w", "8"])
+    // wscat prints what it receives only to a terminal: give it one with script(1).
+    let command = format!(
+        "{} -c '{}' -x '{}' -w 8",
+        wscat.display(),
+        dev.ws_url("/smoke/test?x=1"),
+        r#"{"action":"sync_sfn","data":"wscat"}"#
+    );
+    let output = tokio::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
         .output()
         .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("\"type\":\"sync_sfn\"") && stdout.contains("wscat"), "wscat printed: {stdout}");
+    assert!(
+        stdout.contains("\"type\": \"sync_sfn\"") && stdout.contains("\"data\": \"wscat\""),
+        "wscat printed: {stdout}"
+    );
     dev.stop().await.unwrap();
 }

@@ -27,11 +27,18 @@ pub fn repo_root() -> PathBuf {
 /// Where cargo put this test's sibling binaries (`wsflow`, `queue-worker`, `default-route`).
 pub fn binaries() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable");
-    exe.parent().and_then(|deps| deps.parent()).expect("target dir").to_path_buf()
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .to_path_buf()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `wsflow dev` on the synthesized template (`make synth` writes it).
@@ -45,15 +52,28 @@ pub struct Dev {
 impl Dev {
     pub async fn start() -> anyhow::Result<Dev> {
         let template = repo_root().join("build/template.json");
-        anyhow::ensure!(template.exists(), "{} is missing: run `make synth`", template.display());
+        anyhow::ensure!(
+            template.exists(),
+            "{} is missing: run `make synth`",
+            template.display()
+        );
         let wsflow = binaries().join("wsflow");
-        anyhow::ensure!(wsflow.exists(), "{} is missing: run `cargo build --workspace --bins`", wsflow.display());
+        anyhow::ensure!(
+            wsflow.exists(),
+            "{} is missing: run `cargo build --workspace --bins`",
+            wsflow.display()
+        );
         let (port, backend_port) = (free_port(), free_port());
         let mut child = Command::new(&wsflow)
             .arg("dev")
             .arg("--template")
             .arg(&template)
-            .args(["--port", &port.to_string(), "--backend-port", &backend_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--backend-port",
+                &backend_port.to_string(),
+            ])
             .current_dir(repo_root())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -110,15 +130,28 @@ impl Dev {
 
     /// A table or queue whose name contains `fragment`, as the stack named it.
     pub async fn table(&self, fragment: &str) -> String {
-        let tables = aws_sdk_dynamodb::Client::new(&self.sdk().await).list_tables().send().await.unwrap();
+        let tables = aws_sdk_dynamodb::Client::new(&self.sdk().await)
+            .list_tables()
+            .send()
+            .await
+            .unwrap();
         let names = tables.table_names.unwrap_or_default();
-        names.into_iter().find(|n| n.contains(fragment)).unwrap_or_else(|| panic!("no table like {fragment}"))
+        names
+            .into_iter()
+            .find(|n| n.contains(fragment))
+            .unwrap_or_else(|| panic!("no table like {fragment}"))
     }
 
     pub async fn queue(&self, fragment: &str) -> String {
-        let out = aws_sdk_sqs::Client::new(&self.sdk().await).list_queues().send().await.unwrap();
+        let out = aws_sdk_sqs::Client::new(&self.sdk().await)
+            .list_queues()
+            .send()
+            .await
+            .unwrap();
         let urls = out.queue_urls.unwrap_or_default();
-        urls.into_iter().find(|u| u.contains(fragment)).unwrap_or_else(|| panic!("no queue like {fragment}"))
+        urls.into_iter()
+            .find(|u| u.contains(fragment))
+            .unwrap_or_else(|| panic!("no queue like {fragment}"))
     }
 
     /// Stops it as Ctrl-C would; fails if it does not exit cleanly.
@@ -155,7 +188,10 @@ pub async fn next_json(socket: &mut Socket) -> anyhow::Result<Value> {
 }
 
 /// Frames until one satisfies `want`; the others are returned too, in order.
-pub async fn until(socket: &mut Socket, want: impl Fn(&Value) -> bool) -> anyhow::Result<(Value, Vec<Value>)> {
+pub async fn until(
+    socket: &mut Socket,
+    want: impl Fn(&Value) -> bool,
+) -> anyhow::Result<(Value, Vec<Value>)> {
     let mut before = Vec::new();
     loop {
         let frame = next_json(socket).await?;

@@ -228,19 +228,22 @@ fn sync_shape(execution: Value) -> Value {
     Value::Object(shaped)
 }
 
-/// Whether a reply says the service does not implement the operation at all.
+/// Whether a reply says the service does not implement the operation at all: a named error,
+/// or an answer that is not a JSON-protocol error at all (moto answers an HTML 500 page).
 fn lacks_operation(reply: &ServiceReply) -> bool {
+    if reply.status < 400 {
+        return false;
+    }
     let text = reply.body.to_ascii_lowercase();
-    reply.status == 404
-        || (reply.status >= 400
-            && [
-                "not yet implemented",
-                "unknownoperation",
-                "invalidaction",
-                "not implemented",
-            ]
-            .iter()
-            .any(|needle| text.contains(needle)))
+    let named = [
+        "not yet implemented",
+        "unknownoperation",
+        "invalidaction",
+        "not implemented",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle));
+    reply.status == 404 || named || serde_json::from_str::<Value>(&reply.body).is_err()
 }
 
 /// `integration.request.header.X` parameters with static values (`'value'`).
@@ -266,6 +269,27 @@ mod tests {
             ("sqs", "path", "123456789012/q.fifo")
         );
         assert!(parse_uri("https://example.com").is_err());
+    }
+
+    #[test]
+    fn missing_operations_are_told_from_real_errors() {
+        let reply = |status, body: &str| ServiceReply {
+            status,
+            body: body.into(),
+        };
+        assert!(lacks_operation(&reply(
+            500,
+            "<!doctype html><title>500 Internal Server Error</title>"
+        )));
+        assert!(lacks_operation(&reply(
+            400,
+            r#"{"__type":"UnknownOperationException"}"#
+        )));
+        assert!(!lacks_operation(&reply(
+            400,
+            r#"{"__type":"StateMachineDoesNotExist","message":"x"}"#
+        )));
+        assert!(!lacks_operation(&reply(200, "{}")));
     }
 
     #[test]

@@ -78,6 +78,10 @@ impl Integrator {
             .backend
             .call(&integration.uri, body, &integration.request_parameters, timeout)
             .await?;
+        if !(200..300).contains(&reply.status) {
+            let excerpt: String = reply.body.chars().take(300).collect();
+            tracing::info!(uri = %integration.uri, status = reply.status, body = %excerpt, "service answered with an error");
+        }
         self.map_response(integration, request, reply.status, &reply.body)
     }
 

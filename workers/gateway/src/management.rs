@@ -48,9 +48,9 @@ pub async fn get(State(shared): State<Arc<Shared>>, Path(params): Path<HashMap<S
         Some(c) => {
             let last_active = c.last_active_ms.load(std::sync::atomic::Ordering::Relaxed);
             let body = json!({
-                "ConnectedAt": iso8601(c.connected_at_ms),
-                "Identity": { "SourceIp": c.source_ip, "UserAgent": c.user_agent },
-                "LastActiveAt": iso8601(last_active),
+                "connectedAt": iso8601(c.connected_at_ms),
+                "identity": { "sourceIp": c.source_ip, "userAgent": c.user_agent },
+                "lastActiveAt": iso8601(last_active),
             });
             (
                 StatusCode::OK,
