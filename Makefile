@@ -8,7 +8,7 @@ PYTHON ?= python3
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help venv build lint test test-rust bench dev clean
+.PHONY: help venv build lint test test-rust bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,3 +44,4 @@ clean: ## Remove build outputs (keeps the venv)
 	rm -rf build
 
 include mk/cdk.mk
+include mk/dev.mk

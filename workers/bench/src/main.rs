@@ -3,6 +3,8 @@
 //! Figures are ratios against baselines measured in the same run wherever one can be run.
 
 mod cold_start;
+mod gateway;
+mod histogram;
 mod measure;
 mod peer;
 mod processor;
@@ -29,9 +31,19 @@ struct Args {
     /// Messages in the dead-letter replay benchmark.
     #[arg(long, default_value_t = 2_000)]
     replay_messages: usize,
+    /// Which benchmarks to run.
+    #[arg(long, value_delimiter = ',', default_value = "worker,replay,gateway")]
+    only: Vec<Section>,
     /// Serve the @connections stub in this process (used by the benchmark itself).
     #[arg(long, hide = true)]
     serve_stub: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Section {
+    Worker,
+    Replay,
+    Gateway,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -41,10 +53,17 @@ async fn main() -> anyhow::Result<()> {
         return processor::serve_stub().await;
     }
     let mut report = report::Report::default();
-    processor::concurrency_gain(&mut report, &args).await?;
-    processor::http_cost(&mut report, &args).await?;
-    cold_start::run(&mut report, args.cold_starts).await?;
-    replay::run(&mut report, args.replay_messages).await?;
+    if args.only.contains(&Section::Worker) {
+        processor::concurrency_gain(&mut report, &args).await?;
+        processor::http_cost(&mut report, &args).await?;
+        cold_start::run(&mut report, args.cold_starts).await?;
+    }
+    if args.only.contains(&Section::Replay) {
+        replay::run(&mut report, args.replay_messages).await?;
+    }
+    if args.only.contains(&Section::Gateway) {
+        gateway::run(&mut report).await?;
+    }
     report.write()?;
     Ok(())
 }

@@ -59,3 +59,11 @@ async fn drive(args: &[&str]) -> Option<Value> {
     let summary: Value = serde_json::from_str(stdout.lines().last()?).ok()?;
     summary["runs"].get(0).cloned()
 }
+
+/// `wsload` and `wsecho`, built as ../shared/peers/README.md says (into `$PEERS_WORK/target`).
+pub fn wsload() -> Option<(PathBuf, PathBuf)> {
+    let work = std::env::var("PEERS_WORK").unwrap_or_else(|_| "/tmp/peers-work".into());
+    let release = PathBuf::from(work).join("target/release");
+    let (wsload, wsecho) = (release.join("wsload"), release.join("wsecho"));
+    (wsload.exists() && wsecho.exists()).then_some((wsload, wsecho))
+}

@@ -1,6 +1,7 @@
 //! `wsflow`: the operator's tool.
 
 mod context;
+mod dev;
 mod dlq;
 mod queues;
 mod send;
@@ -39,6 +40,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Dev(dev::DevArgs),
     Dlq(dlq::DlqArgs),
     Send(send::SendArgs),
     Worker(worker::WorkerArgs),
@@ -49,6 +51,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let context = Context::load(cli.endpoint_url.as_deref(), cli.region.as_deref(), cli.json).await;
     let outcome = match cli.command {
+        Command::Dev(args) => dev::run(args, cli.endpoint_url, cli.region).await,
         Command::Dlq(args) => dlq::run(&context, args).await,
         Command::Send(args) => send::run(&context, args).await,
         Command::Worker(args) => worker::run(&context, args).await,

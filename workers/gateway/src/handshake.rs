@@ -57,7 +57,11 @@ pub async fn upgrade(
         user_agent,
         connected_at_ms: request.connected_at_ms,
     };
+    // Small buffers: most connections sit idle, and tungstenite's 128 KiB default read buffer
+    // would cost each of them that much memory.
     upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
         .max_frame_size(MAX_FRAME_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| session::run(shared, socket, info))

@@ -1,0 +1,127 @@
+//! The moto server child process that is the AWS backend when no `--aws-endpoint` is given.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+
+/// How long moto may take to listen: a cold Python start with moto's imports takes a few
+/// seconds on a slow machine.
+const STARTUP_LIMIT: Duration = Duration::from_secs(30);
+/// Lines of moto's stderr kept to explain a failed start.
+const KEPT_LINES: usize = 20;
+
+pub struct MotoServer {
+    endpoint: String,
+    child: Child,
+}
+
+impl MotoServer {
+    /// Starts `moto_server -H 127.0.0.1 -p {port}` and waits until it listens.
+    pub async fn start(binary: &Path, port: u16) -> anyhow::Result<MotoServer> {
+        crate::options::ensure_free(port).with_context(|| {
+            format!(
+                "port {port} is taken: stop what listens there, choose another with --backend-port, \
+                 or use that backend with --aws-endpoint http://127.0.0.1:{port}"
+            )
+        })?;
+        let mut child = Command::new(binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            // Its own process group: Ctrl-C in the terminal reaches only `wsflow dev`, which
+            // then stops the functions before the backend they are still talking to.
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting the moto server {}", binary.display()))?;
+        let stderr = keep_tail(child.stderr.take());
+        let mut server = MotoServer {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        if let Err(e) = server.wait_listening(port).await {
+            server.stop().await;
+            let tail = stderr
+                .lock()
+                .expect("stderr tail lock")
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>();
+            return Err(e.context(format!("moto server output:\n{}", tail.join("\n"))));
+        }
+        Ok(server)
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Kills the server and reaps it.
+    pub async fn stop(&mut self) {
+        if let Err(e) = self.child.kill().await {
+            tracing::warn!("stopping the moto server: {e}");
+        }
+    }
+
+    async fn wait_listening(&mut self, port: u16) -> anyhow::Result<()> {
+        let deadline = Instant::now() + STARTUP_LIMIT;
+        loop {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Ok(());
+            }
+            if let Some(status) = self.child.try_wait()? {
+                bail!("the moto server exited at startup ({status})");
+            }
+            if Instant::now() > deadline {
+                bail!("the moto server did not listen on port {port} within {STARTUP_LIMIT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The moto server to run: `WSFLOW_MOTO_SERVER`, else the project venv's.
+pub fn moto_binary(project_root: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("WSFLOW_MOTO_SERVER") {
+        return Ok(PathBuf::from(path));
+    }
+    let root = project_root.context(
+        "no .venv found above the template or the working directory: run `make venv`, set \
+         WSFLOW_MOTO_SERVER, or give --aws-endpoint",
+    )?;
+    let binary = root.join(".venv/bin/moto_server");
+    if !binary.is_file() {
+        bail!("{} is missing: run `make venv`", binary.display());
+    }
+    Ok(binary)
+}
+
+/// Keeps the last lines of a stream (moto logs every request; only a failed start shows them).
+fn keep_tail(stream: Option<impl AsyncRead + Unpin + Send + 'static>) -> Arc<Mutex<VecDeque<String>>> {
+    let tail = Arc::new(Mutex::new(VecDeque::with_capacity(KEPT_LINES)));
+    if let Some(stream) = stream {
+        let tail = tail.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stream).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut tail = tail.lock().expect("stderr tail lock");
+                if tail.len() == KEPT_LINES {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+        });
+    }
+    tail
+}

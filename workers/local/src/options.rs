@@ -1,0 +1,128 @@
+//! What `wsflow dev` is told: the template, the ports, the backend, where the binaries are.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+pub const DEFAULT_TEMPLATE: &str = "build/template.json";
+pub const DEFAULT_PORT: u16 = 8080;
+pub const DEFAULT_BACKEND_PORT: u16 = 4566;
+pub const DEFAULT_FUNCTION_CONCURRENCY: usize = 2;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct LocalOptions {
+    /// The synthesized CloudFormation template (`make synth` writes it).
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_TEMPLATE)]
+    pub template: PathBuf,
+    /// Port of the local WebSocket gateway (and of its @connections API), on 127.0.0.1.
+    /// 0 picks a free port.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// Port of the moto server started as the AWS backend, on 127.0.0.1. 0 picks a free port.
+    #[arg(long, default_value_t = DEFAULT_BACKEND_PORT, conflicts_with = "aws_endpoint")]
+    pub backend_port: u16,
+    /// Use this running AWS-compatible backend instead of starting moto.
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint: Option<String>,
+    /// Directory holding the functions' binaries (`queue-worker`, `default-route`, …).
+    /// Default: the directory of the running `wsflow` executable (e.g. target/release).
+    #[arg(long, value_name = "DIR")]
+    pub bin_dir: Option<PathBuf>,
+    /// Processes per function: each one serves one invocation at a time.
+    #[arg(long, default_value_t = DEFAULT_FUNCTION_CONCURRENCY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub function_concurrency: usize,
+    /// Visibility timeout (seconds) of every event source's receives instead of its queue's:
+    /// a smaller value makes failed jobs reappear, and reach their dead-letter queue, sooner.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=43_200))]
+    pub visibility_timeout: Option<u32>,
+    /// `AWS::Region` of the stack (and of the functions' SDKs); default `us-east-1`. `wsflow`
+    /// sets it from its global `--region`.
+    #[arg(skip)]
+    pub region: Option<String>,
+}
+
+impl Default for LocalOptions {
+    fn default() -> Self {
+        LocalOptions {
+            template: PathBuf::from(DEFAULT_TEMPLATE),
+            port: DEFAULT_PORT,
+            backend_port: DEFAULT_BACKEND_PORT,
+            aws_endpoint: None,
+            bin_dir: None,
+            function_concurrency: DEFAULT_FUNCTION_CONCURRENCY,
+            visibility_timeout: None,
+            region: None,
+        }
+    }
+}
+
+impl LocalOptions {
+    /// `bin_dir`, or the directory of the running executable.
+    pub fn binaries(&self) -> anyhow::Result<PathBuf> {
+        if let Some(dir) = &self.bin_dir {
+            return Ok(dir.clone());
+        }
+        let exe = std::env::current_exe().context("locating the running executable")?;
+        Ok(exe
+            .parent()
+            .context("the running executable has no directory")?
+            .to_owned())
+    }
+
+    /// The project directory, where `.venv/` is: the first ancestor of the template (then of
+    /// the working directory) that contains one.
+    pub fn project_root(&self) -> Option<PathBuf> {
+        let template = std::path::absolute(&self.template).ok();
+        let cwd = std::env::current_dir().ok();
+        [template, cwd]
+            .into_iter()
+            .flatten()
+            .find_map(|start| venv_ancestor(&start))
+    }
+}
+
+fn venv_ancestor(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(".venv").is_dir())
+        .map(Path::to_owned)
+}
+
+/// A port for `requested`: itself, or a free one for 0. Local mode needs the numbers before it
+/// binds (the template's URLs are resolved with them), hence the probe.
+pub fn concrete_port(requested: u16) -> anyhow::Result<u16> {
+    if requested != 0 {
+        return Ok(requested);
+    }
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(probe.local_addr()?.port())
+}
+
+/// Fails when something listens on 127.0.0.1:`port` already.
+pub fn ensure_free(port: u16) -> std::io::Result<()> {
+    std::net::TcpListener::bind(("127.0.0.1", port)).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_project_root_from_a_template_below_it() {
+        let root = std::env::temp_dir().join(format!("wsflow-local-root-{}", std::process::id()));
+        std::fs::create_dir_all(root.join(".venv")).unwrap();
+        std::fs::create_dir_all(root.join("build")).unwrap();
+        let options = LocalOptions {
+            template: root.join("build/template.json"),
+            ..LocalOptions::default()
+        };
+        assert_eq!(options.project_root(), Some(root.clone()));
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn port_zero_becomes_a_free_port() {
+        assert_eq!(concrete_port(8123).unwrap(), 8123);
+        assert_ne!(concrete_port(0).unwrap(), 0);
+    }
+}

@@ -1,0 +1,59 @@
+//! `wsflow dev`, the real binary, on the checked-in template: it prints `READY`, and SIGTERM
+//! stops it with exit status 0 and no child process left behind.
+
+mod common;
+mod processes;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use wsflow_testkit::eventually;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_wsflow_dev_with_status_0_and_no_child_left() -> anyhow::Result<()> {
+    let binaries = common::debug_binaries();
+    let mut dev = Command::new(binaries.join("wsflow"))
+        .arg("dev")
+        .arg("--template")
+        .arg(common::fixture())
+        .args(["--port", "0", "--backend-port", "0", "--bin-dir"])
+        .arg(&binaries)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = dev.id().expect("running");
+    let mut lines = BufReader::new(dev.stdout.take().expect("piped")).lines();
+    let mut banner = Vec::new();
+    let ready = async {
+        while let Some(line) = lines.next_line().await? {
+            if line == "READY" {
+                return Ok(());
+            }
+            banner.push(line);
+        }
+        anyhow::bail!("wsflow dev ended before READY")
+    };
+    tokio::time::timeout(WAIT, ready).await??;
+    let banner = banner.join("\n");
+    assert!(banner.contains("npx wscat -c 'ws://127.0.0.1:"), "{banner}");
+    let started = processes::children(pid);
+    assert!(started.len() >= 3, "moto and a process per function: {started:?}");
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .await?;
+    assert!(kill.success());
+    let status = tokio::time::timeout(WAIT, dev.wait()).await??;
+    assert_eq!(status.code(), Some(0));
+    eventually(WAIT, "wsflow dev's child processes to end", || async {
+        !started.iter().any(|&child| processes::alive(child))
+    })
+    .await?;
+    Ok(())
+}
