@@ -1,6 +1,7 @@
 //! Running a route's integration and mapping its answer (integration responses).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use regex::Regex;
@@ -148,16 +149,24 @@ impl Integrator {
 /// The integration response whose key (`/regex/` on the status code) matches, else `$default`.
 fn select_response(responses: &[IntegrationResponse], status: u16) -> Option<&IntegrationResponse> {
     let status = status.to_string();
-    let matches = |key: &str| {
-        key.strip_prefix('/')
-            .and_then(|k| k.strip_suffix('/'))
-            .and_then(|pattern| Regex::new(&format!("^(?:{pattern})$")).ok())
-            .is_some_and(|re| re.is_match(&status))
-    };
     responses
         .iter()
-        .find(|r| matches(&r.key))
+        .find(|r| status_pattern(&r.key).is_some_and(|re| re.is_match(&status)))
         .or_else(|| responses.iter().find(|r| r.key == "$default"))
+}
+
+/// The compiled regex of a `/regex/` response key; keys are few and fixed, so each is compiled
+/// once for the gateway's lifetime.
+fn status_pattern(key: &str) -> Option<Regex> {
+    static COMPILED: OnceLock<Mutex<HashMap<String, Option<Regex>>>> = OnceLock::new();
+    let mut compiled = COMPILED.get_or_init(Default::default).lock().unwrap();
+    compiled
+        .entry(key.to_owned())
+        .or_insert_with(|| {
+            let pattern = key.strip_prefix('/')?.strip_suffix('/')?;
+            Regex::new(&format!("^(?:{pattern})$")).ok()
+        })
+        .clone()
 }
 
 #[cfg(test)]

@@ -407,31 +407,8 @@ fn dependency_order(mut queues: Vec<Queue>) -> Result<Vec<Queue>> {
 
 // -------------------------------------------------------------------- tables
 
-fn key_schema(value: Option<&Value>, path: &str) -> Result<Vec<KeyElement>> {
-    let Some(items) = value else { return Ok(Vec::new()) };
-    let items = items
-        .as_array()
-        .ok_or_else(|| StackError::invalid(path, "must be a list"))?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let path = format!("{path}[{i}]");
-            let map = item
-                .as_object()
-                .ok_or_else(|| StackError::invalid(&path, "must be an object"))?;
-            Ok(KeyElement {
-                attribute_name: get_str(map, "AttributeName", &path)?
-                    .ok_or_else(|| StackError::invalid(&path, "has no AttributeName"))?,
-                key_type: get_str(map, "KeyType", &path)?
-                    .ok_or_else(|| StackError::invalid(&path, "has no KeyType"))?,
-            })
-        })
-        .collect()
-}
-
-fn indexes(value: Option<Value>, path: &str) -> Result<Vec<SecondaryIndex>> {
-    let Some(value) = value else { return Ok(Vec::new()) };
+/// The objects of a list property, each with its property path (for errors).
+fn object_items<'a>(value: &'a Value, path: &str) -> Result<Vec<(String, &'a Map<String, Value>)>> {
     let items = value
         .as_array()
         .ok_or_else(|| StackError::invalid(path, "must be a list"))?;
@@ -443,6 +420,34 @@ fn indexes(value: Option<Value>, path: &str) -> Result<Vec<SecondaryIndex>> {
             let map = item
                 .as_object()
                 .ok_or_else(|| StackError::invalid(&path, "must be an object"))?;
+            Ok((path, map))
+        })
+        .collect()
+}
+
+/// A string property that must be present.
+fn required_str(map: &Map<String, Value>, key: &str, path: &str) -> Result<String> {
+    get_str(map, key, path)?.ok_or_else(|| StackError::invalid(path, format!("has no {key}")))
+}
+
+fn key_schema(value: Option<&Value>, path: &str) -> Result<Vec<KeyElement>> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    object_items(value, path)?
+        .into_iter()
+        .map(|(path, map)| {
+            Ok(KeyElement {
+                attribute_name: required_str(map, "AttributeName", &path)?,
+                key_type: required_str(map, "KeyType", &path)?,
+            })
+        })
+        .collect()
+}
+
+fn indexes(value: Option<Value>, path: &str) -> Result<Vec<SecondaryIndex>> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    object_items(&value, path)?
+        .into_iter()
+        .map(|(path, map)| {
             let projection = map.get("Projection").and_then(Value::as_object);
             let non_key_attributes = projection
                 .and_then(|p| p.get("NonKeyAttributes"))
@@ -450,8 +455,7 @@ fn indexes(value: Option<Value>, path: &str) -> Result<Vec<SecondaryIndex>> {
                 .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
                 .unwrap_or_default();
             Ok(SecondaryIndex {
-                index_name: get_str(map, "IndexName", &path)?
-                    .ok_or_else(|| StackError::invalid(&path, "has no IndexName"))?,
+                index_name: required_str(map, "IndexName", &path)?,
                 key_schema: key_schema(map.get("KeySchema"), &format!("{path}.KeySchema"))?,
                 projection_type: projection
                     .and_then(|p| p.get("ProjectionType"))
@@ -471,28 +475,15 @@ fn table(resolver: &Resolver<'_>, resource: &Resource) -> Result<Table> {
     let key_schema = key_schema(p.value("KeySchema")?.as_ref(), &p.path("KeySchema"))?;
     let attribute_definitions = match p.value("AttributeDefinitions")? {
         None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let path = format!("{}[{i}]", p.path("AttributeDefinitions"));
-                let map = item
-                    .as_object()
-                    .ok_or_else(|| StackError::invalid(&path, "must be an object"))?;
+        Some(value) => object_items(&value, &p.path("AttributeDefinitions"))?
+            .into_iter()
+            .map(|(path, map)| {
                 Ok(AttributeDefinition {
-                    attribute_name: get_str(map, "AttributeName", &path)?
-                        .ok_or_else(|| StackError::invalid(&path, "has no AttributeName"))?,
-                    attribute_type: get_str(map, "AttributeType", &path)?
-                        .ok_or_else(|| StackError::invalid(&path, "has no AttributeType"))?,
+                    attribute_name: required_str(map, "AttributeName", &path)?,
+                    attribute_type: required_str(map, "AttributeType", &path)?,
                 })
             })
             .collect::<Result<_>>()?,
-        Some(_) => {
-            return Err(StackError::invalid(
-                p.path("AttributeDefinitions"),
-                "must be a list",
-            ))
-        }
     };
     let ttl_attribute = match p.value("TimeToLiveSpecification")? {
         Some(Value::Object(spec)) => {
