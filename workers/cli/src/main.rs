@@ -18,9 +18,10 @@ use context::Context;
 #[command(
     name = "wsflow",
     version,
-    about = "Operate wsflow: send jobs, run the worker, inspect and replay dead letters"
+    about = "Operate wsflow: run the stack locally, send jobs, run the worker, inspect and replay dead letters"
 )]
 #[command(after_help = "Examples:
+  wsflow dev --template build/template.json
   wsflow send --queue wsflow-jobs.fifo --connection-id L0SM9cOFvHcCIhw= --task notify --data '\"hi\"'
   wsflow worker --queue-url http://127.0.0.1:4566/000000000000/wsflow-jobs.fifo
   wsflow --endpoint-url http://127.0.0.1:4566 dlq stats --queue wsflow-jobs-dlq.fifo")]
