@@ -139,9 +139,9 @@ impl Integrator {
     }
 
     fn render(&self, template: &str, request: &Request, input: &str) -> Result<String, IntegrationError> {
-        let context = templates::render_context(request, input, &self.stage_variables);
+        let context = || templates::render_context(request, input, &self.stage_variables);
         self.templates
-            .render(template, &context)
+            .render(template, context)
             .map_err(IntegrationError::Template)
     }
 }

@@ -15,8 +15,13 @@ pub struct TemplateCache {
 }
 
 impl TemplateCache {
-    pub fn render(&self, source: &str, context: &RenderContext) -> Result<String, String> {
-        self.parsed(source)?.render(context).map_err(|e| e.to_string())
+    /// Renders `source`; `context` is built only when the template depends on it.
+    pub fn render(&self, source: &str, context: impl FnOnce() -> RenderContext) -> Result<String, String> {
+        let template = self.parsed(source)?;
+        if let Some(text) = template.static_text() {
+            return Ok(text.to_owned());
+        }
+        template.render(&context()).map_err(|e| e.to_string())
     }
 
     fn parsed(&self, source: &str) -> Result<Arc<Template>, String> {

@@ -55,17 +55,35 @@ pub mod limits {
 #[derive(Debug, Clone)]
 pub struct Template {
     nodes: Vec<ast::Node>,
+    /// The output of a template without references or directives, which needs no evaluation.
+    static_text: Option<String>,
 }
 
 impl Template {
     /// Parses template source.
     pub fn parse(source: &str) -> Result<Template, ParseError> {
-        parser::parse_template(source).map(|nodes| Template { nodes })
+        let nodes = parser::parse_template(source)?;
+        let static_text = nodes
+            .iter()
+            .map(|node| match node {
+                ast::Node::Text(text, _) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect::<Option<String>>();
+        Ok(Template { nodes, static_text })
+    }
+
+    /// The output when it does not depend on the context: callers may skip building one.
+    pub fn static_text(&self) -> Option<&str> {
+        self.static_text.as_deref()
     }
 
     /// Renders the template for one request or integration response.
     pub fn render(&self, ctx: &RenderContext) -> Result<String, RenderError> {
-        eval::render(&self.nodes, ctx)
+        match &self.static_text {
+            Some(text) => Ok(text.clone()),
+            None => eval::render(&self.nodes, ctx),
+        }
     }
 }
 
