@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use wsflow_core::Task;
 
 // An execution environment runs one invocation at a time: one thread spares the cross-thread
-// wake-ups of a multi-threaded runtime (about a third of the CPU per job in `make bench`).
+// wake-ups of a multi-threaded runtime (about a quarter of the CPU per job in `make bench`).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     wsflow_aws::logging::init_json();

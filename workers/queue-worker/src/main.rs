@@ -9,7 +9,7 @@ use wsflow_aws::WorkerConfig;
 use wsflow_core::{BatchProcessor, Record, RetryPolicy};
 
 // An execution environment runs one invocation at a time: one thread spares the cross-thread
-// wake-ups of a multi-threaded runtime (about a third of the CPU per job in `make bench`).
+// wake-ups of a multi-threaded runtime (about a quarter of the CPU per job in `make bench`).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     wsflow_aws::logging::init_json();
