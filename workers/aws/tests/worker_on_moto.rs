@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use wsflow_aws::poller::{self, PollOptions};
@@ -66,24 +66,10 @@ impl Harness {
     }
 
     async fn depth(&self, url: &str) -> usize {
-        let out = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
+        let (visible, in_flight) = wsflow_testkit::fixtures::queue_depth(&self.sqs, url)
             .await
             .unwrap();
-        let attrs = out.attributes.unwrap_or_default();
-        let n = |name| {
-            attrs
-                .get(&name)
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(0)
-        };
-        n(QueueAttributeName::ApproximateNumberOfMessages)
-            + n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        visible + in_flight
     }
 
     /// Runs the poll loop until `done` holds, then stops it the way SIGTERM does.

@@ -85,6 +85,25 @@ async fn create_fifo_queue(
     Ok(out.queue_url.unwrap_or_default())
 }
 
+/// SQS' approximate counts of a queue: (visible, in flight).
+pub async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> anyhow::Result<(usize, usize)> {
+    let out = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await?;
+    let attributes = out.attributes.unwrap_or_default();
+    let count = |name| -> anyhow::Result<usize> {
+        Ok(attributes.get(&name).map(|v| v.parse()).transpose()?.unwrap_or(0))
+    };
+    Ok((
+        count(QueueAttributeName::ApproximateNumberOfMessages)?,
+        count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)?,
+    ))
+}
+
 pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> anyhow::Result<String> {
     let out = sqs
         .get_queue_attributes()

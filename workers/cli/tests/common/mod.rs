@@ -118,21 +118,9 @@ impl Backend {
 
     /// (visible, in flight)
     pub async fn depth(&self, queue_url: &str) -> (usize, usize) {
-        let out = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(queue_url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
+        wsflow_testkit::fixtures::queue_depth(&self.sqs, queue_url)
             .await
-            .unwrap();
-        let attributes = out.attributes.unwrap_or_default();
-        let n = |name| attributes.get(&name).map_or(0, |v: &String| v.parse().unwrap());
-        (
-            n(QueueAttributeName::ApproximateNumberOfMessages),
-            n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
-        )
+            .unwrap()
     }
 
     /// Receives everything in queue order, deleting as it goes (a FIFO queue hands out a group's
