@@ -8,35 +8,18 @@ use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use serde_json::{json, Value};
 use wsflow_core::{Job, Source, Task};
 use wsflow_lambda_host::{FunctionProcess, FunctionSpec};
+use wsflow_local::sqs_event::{lambda_event, EventSource};
 use wsflow_testkit::{ConnectionsStub, Moto, WorkerResources};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_queue-worker");
 
 /// The event Lambda's SQS event source builds from received messages.
 fn sqs_event(messages: &[Message]) -> Value {
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: BTreeMap<String, String> = m
-                .attributes()
-                .unwrap()
-                .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
-                .collect();
-            json!({
-                "messageId": m.message_id(),
-                "receiptHandle": m.receipt_handle(),
-                "body": m.body(),
-                "attributes": attributes,
-                "messageAttributes": {},
-                "md5OfBody": m.md5_of_body(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:t-jobs.fifo",
-                "awsRegion": "us-east-1",
-            })
-        })
-        .collect();
-    json!({ "Records": records })
+    let source = EventSource {
+        queue_arn: "arn:aws:sqs:us-east-1:123456789012:bin-jobs.fifo".into(),
+        region: "us-east-1".into(),
+    };
+    lambda_event(messages, &source)
 }
 
 #[tokio::test]
