@@ -13,7 +13,7 @@ use wsflow_edge_function::{EdgeOutcome, ViewerRequest};
 
 use crate::registry::now_ms;
 use crate::request::{EventType, Handshake, Request};
-use crate::{ids, session, Shared, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES};
+use crate::{admission, ids, session, Shared, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES};
 
 pub async fn upgrade(
     State(shared): State<Arc<Shared>>,
@@ -32,7 +32,7 @@ pub async fn upgrade(
     };
     let connection_id = ids::connection_id();
     let user_agent = handshake.headers.get("user-agent").cloned().unwrap_or_default();
-    let request = Request {
+    let mut request = Request {
         event_type: EventType::Connect,
         route_key: "$connect".into(),
         connection_id: connection_id.clone(),
@@ -47,7 +47,12 @@ pub async fn upgrade(
         domain_name: shared.domain_name.clone(),
         body: String::new(),
         handshake: Some(handshake),
+        authorizer: None,
+        api_key: None,
     };
+    if let Err(refusal) = admission::connect(&shared, &mut request).await {
+        return refusal;
+    }
     if let Some(refusal) = session::connect(&shared, &request).await {
         return refusal;
     }
@@ -56,6 +61,8 @@ pub async fn upgrade(
         source_ip: request.source_ip,
         user_agent,
         connected_at_ms: request.connected_at_ms,
+        authorizer: request.authorizer,
+        api_key: request.api_key,
     };
     // Small buffers: most connections sit idle, and tungstenite's 128 KiB default read buffer
     // would cost each of them that much memory.

@@ -1,8 +1,13 @@
 //! A local API Gateway WebSocket API, driven by the resolved CloudFormation template: route
 //! selection, `$connect`/`$disconnect`/`$default`/custom routes, AWS / AWS_PROXY / MOCK
 //! integrations with VTL mapping templates, route responses, the `@connections` management
-//! API, API Gateway's limits, and the CloudFront viewer-request function on each handshake.
+//! API, API Gateway's limits, the CloudFront viewer-request function on each handshake, and
+//! API Gateway's protections: the `$connect` authorizer, API keys with their usage plans,
+//! request models and throttling.
 
+mod admission;
+mod api_keys;
+mod authorizer;
 mod backend;
 mod handshake;
 mod ids;
@@ -13,6 +18,8 @@ mod request;
 mod routing;
 mod session;
 mod templates;
+mod throttle;
+mod validation;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +36,8 @@ use wsflow_stack::WebSocketApi;
 use integrate::Integrator;
 use registry::Registry;
 
+pub use api_keys::ApiKeyGrant;
+
 /// API Gateway's WebSocket limits.
 pub const MAX_FRAME_BYTES: usize = 32 * 1024;
 pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
@@ -37,7 +46,18 @@ pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 #[async_trait]
 pub trait Functions: Send + Sync {
     /// `function` is the logical id of the function in the template.
-    async fn invoke(&self, function: &str, event: &Value) -> Result<Value, String>;
+    async fn invoke(&self, function: &str, event: &Value) -> Result<Value, FunctionError>;
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FunctionError {
+    /// The handler returned an error; API Gateway reads its message (an authorizer's
+    /// `Unauthorized` means 401).
+    #[error("function error {error_type}: {message}")]
+    Handler { error_type: String, message: String },
+    /// It did not start, crashed or timed out.
+    #[error("{0}")]
+    Failed(String),
 }
 
 pub struct GatewayConfig {
@@ -53,6 +73,8 @@ pub struct GatewayConfig {
     pub functions: Arc<dyn Functions>,
     /// The template's viewer-request function, run on every handshake.
     pub edge: Option<EdgeFunction>,
+    /// The API keys usage plans bind to the stage.
+    pub api_keys: Vec<ApiKeyGrant>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +100,11 @@ pub(crate) struct Shared {
     registry: Registry,
     integrator: Integrator,
     edge: Option<EdgeFunction>,
+    /// `arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/`: the route key completes it.
+    method_arn_prefix: String,
+    throttles: throttle::RouteThrottles,
+    api_keys: api_keys::ApiKeys,
+    validators: validation::Validators,
     shutdown: watch::Sender<bool>,
 }
 
@@ -93,7 +120,16 @@ impl Gateway {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let stage_variables = serde_json::to_value(&config.api.stage.variables)?;
+        let validators = validation::Validators::compile(&config.api)?;
+        let method_arn_prefix = format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/",
+            config.region, config.account, config.api_id, config.api.stage.name
+        );
         let shared = Arc::new(Shared {
+            method_arn_prefix,
+            throttles: throttle::RouteThrottles::new(&config.api.stage, config.api.routes.keys()),
+            api_keys: api_keys::ApiKeys::new(config.api_keys),
+            validators,
             api_id: config.api_id,
             domain_name: addr.to_string(),
             registry: Registry::default(),

@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use serde_json::Value;
 use tokio::sync::mpsc;
+
+use crate::api_keys::ApiKey;
 
 /// What the gateway asks a connection's socket task to do.
 #[derive(Debug)]
@@ -18,6 +21,8 @@ pub struct Connection {
     pub connected_at_ms: u64,
     pub source_ip: String,
     pub user_agent: String,
+    pub authorizer: Option<Arc<Value>>,
+    pub api_key: Option<Arc<ApiKey>>,
     pub last_active_ms: AtomicU64,
     sender: mpsc::UnboundedSender<Outbound>,
 }
@@ -29,12 +34,16 @@ impl Connection {
             source_ip,
             user_agent,
             connected_at_ms,
+            authorizer,
+            api_key,
         } = info;
         Connection {
             id,
             connected_at_ms,
             source_ip,
             user_agent,
+            authorizer,
+            api_key,
             last_active_ms: AtomicU64::new(connected_at_ms),
             sender,
         }

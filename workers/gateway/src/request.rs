@@ -2,8 +2,11 @@
 //! and, for Lambda proxy integrations, its event.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
+
+use crate::api_keys::ApiKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -46,6 +49,10 @@ pub struct Request {
     pub body: String,
     /// Set on `$connect` only, as in API Gateway.
     pub handshake: Option<Handshake>,
+    /// `$context.authorizer`: what the `$connect` authorizer returned, for the connection's life.
+    pub authorizer: Option<Arc<Value>>,
+    /// The connection's API key (`$context.identity.apiKey`, `apiKeyId`).
+    pub api_key: Option<Arc<ApiKey>>,
 }
 
 impl Request {
@@ -68,6 +75,13 @@ impl Request {
         });
         if let Some(message_id) = &self.message_id {
             context["messageId"] = json!(message_id);
+        }
+        if let Some(authorizer) = &self.authorizer {
+            context["authorizer"] = authorizer.as_ref().clone();
+        }
+        if let Some(key) = &self.api_key {
+            context["identity"]["apiKey"] = json!(key.value);
+            context["identity"]["apiKeyId"] = json!(key.id);
         }
         context
     }

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::registry::{now_ms, Connection, Outbound};
 use crate::request::{EventType, Request};
-use crate::{ids, routing, Shared};
+use crate::{admission, ids, routing, Shared};
 
 const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const MAX_DURATION: Duration = Duration::from_secs(2 * 60 * 60);
@@ -26,6 +26,8 @@ pub struct ConnectionInfo {
     pub source_ip: String,
     pub user_agent: String,
     pub connected_at_ms: u64,
+    pub authorizer: Option<Arc<serde_json::Value>>,
+    pub api_key: Option<Arc<crate::api_keys::ApiKey>>,
 }
 
 /// Runs `$connect`; `Some(response)` refuses the handshake with it.
@@ -128,6 +130,10 @@ async fn handle_message(shared: &Shared, connection: &Connection, body: String) 
         connection.send(Outbound::Text(error_frame("Forbidden", &request)));
         return;
     };
+    if let Err(message) = admission::message(shared, &request) {
+        connection.send(Outbound::Text(error_frame(message, &request)));
+        return;
+    }
     let Some(integration) = &route.integration else {
         return;
     };
@@ -187,6 +193,8 @@ impl Shared {
             domain_name: self.domain_name.clone(),
             body,
             handshake: None,
+            authorizer: connection.authorizer.clone(),
+            api_key: connection.api_key.clone(),
         }
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use wsflow_lambda_host::FunctionSpec;
+use wsflow_gateway::FunctionError;
+use wsflow_lambda_host::{FunctionSpec, InvokeError};
 use wsflow_stack::{Function, LocalEnv};
 
 use crate::pool::Pool;
@@ -77,11 +78,18 @@ impl LocalFunctions {
 
 #[async_trait]
 impl wsflow_gateway::Functions for LocalFunctions {
-    async fn invoke(&self, function: &str, event: &Value) -> Result<Value, String> {
+    async fn invoke(&self, function: &str, event: &Value) -> Result<Value, FunctionError> {
         match self.functions.get(function) {
-            Some(Runnable::Pool(pool)) => pool.invoke(event).await,
-            Some(Runnable::Not(reason)) => Err(format!("function {function} cannot run locally: {reason}")),
-            None => Err(format!("function {function} is not in the template")),
+            Some(Runnable::Pool(pool)) => pool.invoke(event).await.map_err(|error| match error {
+                InvokeError::Function { error_type, message } => FunctionError::Handler { error_type, message },
+                other => FunctionError::Failed(other.to_string()),
+            }),
+            Some(Runnable::Not(reason)) => Err(FunctionError::Failed(format!(
+                "function {function} cannot run locally: {reason}"
+            ))),
+            None => Err(FunctionError::Failed(format!(
+                "function {function} is not in the template"
+            ))),
         }
     }
 }
@@ -184,11 +192,13 @@ mod tests {
         assert!(statuses[0].state.is_err());
         let error = wsflow_gateway::Functions::invoke(&functions, "WorkerFn", &Value::Null)
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("cannot run locally"), "{error}");
         let unknown = wsflow_gateway::Functions::invoke(&functions, "Other", &Value::Null)
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(unknown.contains("not in the template"), "{unknown}");
     }
 }

@@ -10,6 +10,7 @@
 //! [`LocalMode::start`] brings it all up and [`Running::stop`] takes it down in the reverse
 //! order, so nothing is left running; [`run`] does both around a shutdown signal.
 
+pub mod api_keys;
 pub mod batch_outcome;
 pub mod event_sources;
 pub mod functions;
@@ -111,7 +112,8 @@ impl Running {
         }
         let functions = self.start_functions(options, &stack, &env).await?;
         self.start_event_sources(options, &stack, &sdk, functions.clone());
-        self.gateway = start_gateway(&stack, &env, port, functions).await?;
+        let api_keys = api_keys::grants(&stack, &env.api_id, &provisioned.api_keys);
+        self.gateway = start_gateway(&stack, &env, port, functions, api_keys).await?;
         self.stack = Some(stack);
         Ok(())
     }
@@ -252,6 +254,7 @@ async fn start_gateway(
     env: &LocalEnv,
     port: u16,
     functions: Arc<LocalFunctions>,
+    api_keys: Vec<wsflow_gateway::ApiKeyGrant>,
 ) -> anyhow::Result<Option<Gateway>> {
     let Some(api) = &stack.api else {
         println!("The template has no WebSocket API: no gateway; the rest runs.");
@@ -266,6 +269,7 @@ async fn start_gateway(
         account: env.account.clone(),
         functions,
         edge: viewer_request_function(stack)?,
+        api_keys,
     };
     let gateway = Gateway::start(config)
         .await

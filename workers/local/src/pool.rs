@@ -40,23 +40,23 @@ impl Pool {
     /// A process that failed the invocation for a reason other than its handler's error (it
     /// exited, timed out or did not start) is dropped, which kills it; the next invocation
     /// starts a fresh one in its place.
-    pub async fn invoke(&self, event: &Value) -> Result<Value, String> {
+    pub async fn invoke(&self, event: &Value) -> Result<Value, InvokeError> {
         let _slot = self
             .slots
             .acquire()
             .await
-            .map_err(|_| format!("function {} is stopping", self.spec.name))?;
+            .map_err(|_| InvokeError::Exited(format!("function {} is stopping", self.spec.name)))?;
         let idle = self.idle.lock().expect("pool lock").pop();
         let process = match idle {
             Some(process) => process,
-            None => self.start().await?.0,
+            None => self.start().await.map_err(InvokeError::Init)?.0,
         };
         let outcome = process.invoke(event).await;
         let reusable = matches!(outcome, Ok(_) | Err(InvokeError::Function { .. }));
         if reusable && !self.slots.is_closed() {
             self.idle.lock().expect("pool lock").push(process);
         }
-        outcome.map_err(|e| e.to_string())
+        outcome
     }
 
     /// Refuses further invocations and kills the idle processes; a process busy with an

@@ -561,6 +561,8 @@ impl<'t> Resolver<'t> {
             "AWS::Logs::LogGroup" => Some("LogGroupName"),
             "AWS::CloudFront::Function" | "AWS::ApiGatewayV2::Api" => Some("Name"),
             "AWS::ApiGatewayV2::Stage" => Some("StageName"),
+            "AWS::SecretsManager::Secret" | "AWS::ApiGateway::ApiKey" => Some("Name"),
+            "AWS::ApiGateway::UsagePlan" => Some("UsagePlanName"),
             _ => None,
         };
         if let Some(property) = name_property {
@@ -609,6 +611,8 @@ impl<'t> Resolver<'t> {
     /// | API Gateway v2 API | `env.api_id` | `ApiEndpoint`, `ApiId` |
     /// | API Gateway v2 stage | stage name | — |
     /// | other API Gateway v2 types | logical id | `…Id` |
+    /// | Secrets Manager secret | name | `Id` (name) |
+    /// | API Gateway (v1) API key, usage plan | logical id | — |
     /// | log group | name | `Arn` |
     /// | CloudFront function | ARN | `FunctionARN`, `FunctionMetadata.FunctionARN`, `Stage` |
     /// | CloudFront distribution | id | `DomainName`, `Id` |
@@ -676,6 +680,13 @@ impl<'t> Resolver<'t> {
             (kind, Some(attr)) if kind.starts_with("AWS::ApiGatewayV2::") && attr.ends_with("Id") => {
                 id.to_owned()
             }
+
+            // Secrets Manager takes a name wherever it takes an ARN, and a real ARN ends in a
+            // random suffix nobody can predict.
+            ("AWS::SecretsManager::Secret", None | Some("Id")) => name()?,
+            ("AWS::SecretsManager::Secret", _) => return Err(unknown()),
+            // Provisioning maps these logical ids to the ids the backend assigns.
+            (kind, None) if kind.starts_with("AWS::ApiGateway::") => id.to_owned(),
 
             ("AWS::Logs::LogGroup", None) => name()?,
             ("AWS::Logs::LogGroup", Some("Arn")) => {

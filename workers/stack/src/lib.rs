@@ -18,7 +18,7 @@ use std::path::Path;
 
 pub use error::StackError;
 pub use model::*;
-pub use provision::{provision, Backend, ProvisionReport};
+pub use provision::{provision, Backend, ProvisionReport, ProvisionedKey};
 pub use template::Template;
 
 /// Reads a JSON template and resolves it.

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
+
 /// Where local mode runs and what the cloud-only values resolve to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalEnv {
@@ -67,6 +69,10 @@ pub struct Stack {
     pub state_machines: Vec<StateMachine>,
     pub event_sources: Vec<EventSourceMapping>,
     pub edge_functions: Vec<EdgeFunction>,
+    pub secrets: Vec<Secret>,
+    /// `AWS::ApiGateway::ApiKey`s, which usage plans bind to the WebSocket API's stage.
+    pub api_keys: Vec<ApiKey>,
+    pub usage_plans: Vec<UsagePlan>,
     /// Every resource of the template: how local mode handles it.
     pub resources: Vec<ResourceStatus>,
     /// `Outputs`, resolved, with endpoints rewritten to the local ones.
@@ -123,7 +129,7 @@ pub enum Handling {
 }
 
 /// `AWS::ApiGatewayV2::Api` (WEBSOCKET) with its stage and routes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebSocketApi {
     pub logical_id: String,
     /// `Name`.
@@ -134,9 +140,11 @@ pub struct WebSocketApi {
     pub stage: Stage,
     /// By route key (`$connect`, `$disconnect`, `$default`, custom keys).
     pub routes: BTreeMap<String, Route>,
+    /// `AWS::ApiGatewayV2::Model`s of the API: name → JSON Schema (draft-04, API Gateway's dialect).
+    pub models: BTreeMap<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stage {
     /// `StageName`; `$default` when the template has no stage for the API.
     pub name: String,
@@ -394,4 +402,73 @@ pub struct EdgeFunction {
     /// From the distribution's `FunctionAssociations` (`viewer-request` or `viewer-response`);
     /// `viewer-request` when no association names the function.
     pub event_type: String,
+}
+
+/// `AWS::SecretsManager::Secret`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Secret {
+    pub logical_id: String,
+    /// `Name`, or `{stack_name}-{logical_id}`. `Ref` resolves to it: Secrets Manager accepts a
+    /// name wherever it takes an ARN, and a real ARN's random suffix cannot be predicted.
+    pub name: String,
+    pub value: SecretValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecretValue {
+    /// `SecretString`.
+    Given(String),
+    /// `GenerateSecretString`: made by the backend's `GetRandomPassword`.
+    Generated(GeneratedSecret),
+}
+
+/// `GenerateSecretString`'s settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GeneratedSecret {
+    pub length: Option<i64>,
+    pub exclude_characters: Option<String>,
+    pub exclude_punctuation: bool,
+    pub exclude_numbers: bool,
+    pub exclude_lowercase: bool,
+    pub exclude_uppercase: bool,
+    pub include_space: bool,
+    pub require_each_included_type: bool,
+    /// `SecretStringTemplate` and `GenerateStringKey`: the password goes into this JSON
+    /// object under that key.
+    pub template: Option<(String, String)>,
+}
+
+/// `AWS::ApiGateway::ApiKey`. Its value is a credential: never log it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKey {
+    pub logical_id: String,
+    /// `Name`, or `{stack_name}-{logical_id}`.
+    pub name: String,
+    pub enabled: bool,
+    /// `Value`; the backend generates one when absent, as API Gateway does.
+    pub value: Option<String>,
+}
+
+/// `AWS::ApiGateway::UsagePlan` with the keys its `AWS::ApiGateway::UsagePlanKey`s add.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsagePlan {
+    pub logical_id: String,
+    /// `UsagePlanName`, or `{stack_name}-{logical_id}`.
+    pub name: String,
+    /// The WebSocket API's id; `ApiStages` of other APIs are left out.
+    pub api_id: String,
+    /// `ApiStages` of the WebSocket API: stage names.
+    pub stages: Vec<String>,
+    /// `Throttle`: (rate per second, burst).
+    pub throttle: Option<(f64, u32)>,
+    pub quota: Option<Quota>,
+    /// Logical ids of the API keys.
+    pub keys: Vec<String>,
+}
+
+/// `Quota`: at most `limit` requests per `period` (`DAY`, `WEEK` or `MONTH`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quota {
+    pub limit: u64,
+    pub period: String,
 }

@@ -27,9 +27,13 @@ pub fn handling(kind: &str) -> Handling {
         | "AWS::Lambda::Function"
         | "AWS::CloudFront::Function" => Handling::Emulated,
         "AWS::Lambda::EventSourceMapping" => Handling::Emulated,
-        "AWS::SQS::Queue" | "AWS::DynamoDB::Table" | "AWS::StepFunctions::StateMachine" => {
-            Handling::Provisioned
-        }
+        "AWS::SQS::Queue"
+        | "AWS::DynamoDB::Table"
+        | "AWS::StepFunctions::StateMachine"
+        | "AWS::SecretsManager::Secret"
+        | "AWS::ApiGateway::ApiKey"
+        | "AWS::ApiGateway::UsagePlan"
+        | "AWS::ApiGateway::UsagePlanKey" => Handling::Provisioned,
         "AWS::IAM::Role" | "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::InstanceProfile" => {
             not_needed(IAM)
         }
@@ -55,7 +59,7 @@ pub fn handling(kind: &str) -> Handling {
         | "AWS::CertificateManager::Certificate" => {
             not_needed("the local gateway serves on its own address; custom domains are not used")
         }
-        "AWS::WAFv2::WebACL" | "AWS::WAFv2::WebACLAssociation" => {
+        "AWS::WAFv2::WebACL" | "AWS::WAFv2::WebACLAssociation" | "AWS::WAFv2::IPSet" => {
             not_needed("WAF rules are not enforced locally")
         }
         "AWS::CDK::Metadata" => not_needed("CDK bookkeeping"),
@@ -130,6 +134,16 @@ pub fn build(resolver: &Resolver<'_>) -> Result<Stack> {
             .push(edge_function(resolver, resource, &distributions)?);
     }
     stack.api = websocket_api(resolver, &present, &stack)?;
+    for resource in of("AWS::SecretsManager::Secret") {
+        stack.secrets.push(secret(resolver, resource)?);
+    }
+    for resource in of("AWS::ApiGateway::ApiKey") {
+        stack.api_keys.push(api_key(resolver, resource)?);
+    }
+    let plan_keys = of("AWS::ApiGateway::UsagePlanKey");
+    for resource in of("AWS::ApiGateway::UsagePlan") {
+        stack.usage_plans.push(usage_plan(resolver, resource, &plan_keys)?);
+    }
     for resource in of("AWS::ApiGatewayV2::Api") {
         if stack
             .api
@@ -258,6 +272,15 @@ fn get_u32(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<u32
             text.parse::<u32>().map_err(|_| {
                 StackError::invalid(format!("{path}.{key}"), format!("`{text}` is not a whole number"))
             })
+        })
+        .transpose()
+}
+
+fn get_f64(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>> {
+    get_str(map, key, path)?
+        .map(|text| {
+            text.parse::<f64>()
+                .map_err(|_| StackError::invalid(format!("{path}.{key}"), format!("`{text}` is not a number")))
         })
         .transpose()
 }
@@ -940,6 +963,21 @@ fn websocket_api(
         );
     }
 
+    let mut models = BTreeMap::new();
+    for resource in of("AWS::ApiGatewayV2::Model") {
+        if !belongs(resource)? {
+            continue;
+        }
+        let mp = props(resolver, resource);
+        let schema = match mp.value("Schema")? {
+            Some(Value::String(text)) => serde_json::from_str(&text)
+                .map_err(|e| StackError::invalid(mp.path("Schema"), format!("is not JSON: {e}")))?,
+            Some(schema @ Value::Object(_)) => schema,
+            _ => return Err(StackError::invalid(mp.path("Schema"), "must be a JSON Schema object")),
+        };
+        models.insert(mp.required_string("Name")?, schema);
+    }
+
     Ok(Some(WebSocketApi {
         logical_id: api.logical_id.clone(),
         name: resolver.physical_name(&api.logical_id, &p.path("Name"))?,
@@ -949,5 +987,128 @@ fn websocket_api(
         api_key_selection_expression: p.string("ApiKeySelectionExpression")?,
         stage,
         routes,
+        models,
     }))
+}
+
+// -------------------------------------------------------------------- secrets and API keys
+
+fn secret(resolver: &Resolver<'_>, resource: &Resource) -> Result<Secret> {
+    let sp = props(resolver, resource);
+    let name = resolver.physical_name(&resource.logical_id, &sp.path("Name"))?;
+    let value = match (sp.string("SecretString")?, sp.value("GenerateSecretString")?) {
+        (Some(text), None) => SecretValue::Given(text),
+        (None, Some(Value::Object(settings))) => {
+            SecretValue::Generated(generated_secret(&settings, &sp.path("GenerateSecretString"))?)
+        }
+        (None, None) => SecretValue::Generated(GeneratedSecret::default()),
+        _ => {
+            return Err(StackError::invalid(
+                sp.path("SecretString"),
+                "give either SecretString or a GenerateSecretString object",
+            ))
+        }
+    };
+    Ok(Secret {
+        logical_id: resource.logical_id.clone(),
+        name,
+        value,
+    })
+}
+
+fn generated_secret(settings: &Map<String, Value>, path: &str) -> Result<GeneratedSecret> {
+    let flag = |key: &str| -> Result<bool> {
+        Ok(matches!(get_str(settings, key, path)?.as_deref(), Some("true" | "True")))
+    };
+    let template = match (
+        get_str(settings, "SecretStringTemplate", path)?,
+        get_str(settings, "GenerateStringKey", path)?,
+    ) {
+        (Some(template), Some(key)) => Some((template, key)),
+        (None, None) => None,
+        _ => {
+            return Err(StackError::invalid(
+                path,
+                "SecretStringTemplate and GenerateStringKey go together",
+            ))
+        }
+    };
+    Ok(GeneratedSecret {
+        length: get_u32(settings, "PasswordLength", path)?.map(i64::from),
+        exclude_characters: get_str(settings, "ExcludeCharacters", path)?,
+        exclude_punctuation: flag("ExcludePunctuation")?,
+        exclude_numbers: flag("ExcludeNumbers")?,
+        exclude_lowercase: flag("ExcludeLowercase")?,
+        exclude_uppercase: flag("ExcludeUppercase")?,
+        include_space: flag("IncludeSpace")?,
+        require_each_included_type: flag("RequireEachIncludedType")?,
+        template,
+    })
+}
+
+fn api_key(resolver: &Resolver<'_>, resource: &Resource) -> Result<ApiKey> {
+    let kp = props(resolver, resource);
+    Ok(ApiKey {
+        logical_id: resource.logical_id.clone(),
+        name: resolver.physical_name(&resource.logical_id, &kp.path("Name"))?,
+        enabled: kp.flag("Enabled")?.unwrap_or(false),
+        value: kp.string("Value")?,
+    })
+}
+
+fn usage_plan(resolver: &Resolver<'_>, resource: &Resource, plan_keys: &[&Resource]) -> Result<UsagePlan> {
+    let up = props(resolver, resource);
+    let api_id = &resolver.env().api_id;
+    let mut stages = Vec::new();
+    if let Some(Value::Array(items)) = up.value("ApiStages")? {
+        for (index, item) in items.iter().enumerate() {
+            let path = format!("{}[{index}]", up.path("ApiStages"));
+            let Value::Object(map) = item else {
+                return Err(StackError::invalid(path, "must be an object"));
+            };
+            if get_str(map, "ApiId", &path)?.as_deref() == Some(api_id.as_str()) {
+                stages.extend(get_str(map, "Stage", &path)?);
+            }
+        }
+    }
+    let throttle = match up.value("Throttle")? {
+        Some(Value::Object(map)) => {
+            let path = up.path("Throttle");
+            let rate = get_f64(&map, "RateLimit", &path)?;
+            let burst = get_u32(&map, "BurstLimit", &path)?;
+            rate.zip(burst)
+        }
+        _ => None,
+    };
+    let quota = match up.value("Quota")? {
+        Some(Value::Object(map)) => {
+            let path = up.path("Quota");
+            let limit = get_str(&map, "Limit", &path)?
+                .map(|t| t.parse::<u64>())
+                .transpose()
+                .map_err(|_| StackError::invalid(format!("{path}.Limit"), "is not a whole number"))?;
+            limit.map(|limit| Quota {
+                limit,
+                period: get_str(&map, "Period", &path).ok().flatten().unwrap_or_else(|| "DAY".into()),
+            })
+        }
+        _ => None,
+    };
+    // A usage plan key's KeyId and UsagePlanId are Refs, which resolve to logical ids.
+    let mut keys = Vec::new();
+    for key in plan_keys {
+        let kp = props(resolver, key);
+        if kp.required_string("UsagePlanId")? == resource.logical_id {
+            keys.push(kp.required_string("KeyId")?);
+        }
+    }
+    Ok(UsagePlan {
+        logical_id: resource.logical_id.clone(),
+        name: resolver.physical_name(&resource.logical_id, &up.path("UsagePlanName"))?,
+        api_id: api_id.clone(),
+        stages,
+        throttle,
+        quota,
+        keys,
+    })
 }

@@ -1,4 +1,5 @@
-//! Creating the stack's queues, tables and state machines on the AWS backend.
+//! Creating the stack's queues, tables, state machines, secrets, API keys and usage plans on
+//! the AWS backend.
 //!
 //! Idempotent: a queue, table or state machine that already exists is reused (queue attributes
 //! and state machine definitions are updated to the template's), so provisioning twice against
@@ -16,6 +17,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::StackError;
 use crate::model::{Queue, Stack, StateMachine, Table};
+
+mod api_keys;
+mod secrets;
+
+pub use api_keys::ProvisionedKey;
 
 type Result<T> = std::result::Result<T, StackError>;
 
@@ -35,6 +41,8 @@ pub struct ProvisionReport {
     pub resources: Vec<Provisioned>,
     /// Remarks, e.g. an existing table whose key schema differs from the template's.
     pub notes: Vec<String>,
+    /// The stack's API keys with their values, which the local gateway checks.
+    pub api_keys: Vec<ProvisionedKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +84,15 @@ pub async fn provision(stack: &Stack, sdk: &SdkConfig, backend: Backend) -> Resu
     for machine in &stack.state_machines {
         let entry = provision_state_machine(&sfn, machine).await?;
         report.resources.push(entry);
+    }
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    for secret in &stack.secrets {
+        let entry = secrets::provision_secret(&secrets, secret).await?;
+        report.resources.push(entry);
+    }
+    if !stack.api_keys.is_empty() || !stack.usage_plans.is_empty() {
+        let apigateway = aws_sdk_apigateway::Client::new(sdk);
+        report.api_keys = api_keys::provision_api_keys(&apigateway, stack, &mut report.resources).await?;
     }
     Ok(report)
 }
