@@ -213,3 +213,77 @@ fn queues_tables_event_sources_and_unsupported_types() {
     );
     assert_eq!(stack.unsupported().count(), 2);
 }
+
+/// The pieces `wsflow dev` needs to enforce what API Gateway enforces: models, a secret for
+/// the authorizer, API keys and the usage plans that bind them to the stage.
+fn secured_template() -> serde_json::Value {
+    json!({"Resources": {
+        "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {
+            "Name": "chat", "ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action"}},
+        "Stage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "Api"}, "StageName": "api"}},
+        "JobModel": {"Type": "AWS::ApiGatewayV2::Model", "Properties": {
+            "ApiId": {"Ref": "Api"}, "Name": "Job", "ContentType": "application/json",
+            "Schema": {"type": "object", "required": ["task"]}}},
+        "TextModel": {"Type": "AWS::ApiGatewayV2::Model", "Properties": {
+            "ApiId": {"Ref": "Api"}, "Name": "Text", "Schema": "{\"type\": \"string\"}"}},
+        "Key": {"Type": "AWS::SecretsManager::Secret", "Properties": {
+            "Name": {"Fn::Sub": "${AWS::StackName}/jwt-signing-key"},
+            "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": true}}},
+        "Given": {"Type": "AWS::SecretsManager::Secret", "Properties": {"SecretString": "abc"}},
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Environment": {"Variables": {
+            "JWT_SECRET_ID": {"Ref": "Key"}}}}},
+        "ClientKey": {"Type": "AWS::ApiGateway::ApiKey", "Properties": {"Enabled": true}},
+        "OffKey": {"Type": "AWS::ApiGateway::ApiKey", "Properties": {"Name": "off", "Value": "0123456789abcdefghij"}},
+        "Plan": {"Type": "AWS::ApiGateway::UsagePlan", "Properties": {
+            "ApiStages": [{"ApiId": {"Ref": "Api"}, "Stage": {"Ref": "Stage"}}, {"ApiId": "another", "Stage": "x"}],
+            "Throttle": {"RateLimit": 2.5, "BurstLimit": 4},
+            "Quota": {"Limit": 1000, "Period": "WEEK"}}},
+        "PlanKey": {"Type": "AWS::ApiGateway::UsagePlanKey", "Properties": {
+            "KeyId": {"Ref": "ClientKey"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "Plan"}}}
+    }})
+}
+
+#[test]
+fn models_secrets_api_keys_and_usage_plans() {
+    let stack = wsflow_stack::from_json(&secured_template(), &env()).unwrap();
+    let api = stack.api.as_ref().unwrap();
+    assert_eq!(api.models["Job"], json!({"type": "object", "required": ["task"]}));
+    assert_eq!(api.models["Text"], json!({"type": "string"}));
+
+    let key = stack.secrets.iter().find(|s| s.logical_id == "Key").unwrap();
+    assert_eq!(key.name, "wsflow/jwt-signing-key");
+    let wsflow_stack::SecretValue::Generated(settings) = &key.value else {
+        panic!("{:?}", key.value)
+    };
+    assert_eq!(settings.length, Some(64));
+    assert!(settings.exclude_punctuation && !settings.exclude_numbers);
+    let given = stack.secrets.iter().find(|s| s.logical_id == "Given").unwrap();
+    assert_eq!(given.name, "wsflow-Given");
+    assert_eq!(given.value, wsflow_stack::SecretValue::Given("abc".into()));
+    // Secrets Manager takes the name wherever it takes the ARN.
+    assert_eq!(stack.function("Fn").unwrap().env["JWT_SECRET_ID"], "wsflow/jwt-signing-key");
+
+    assert_eq!(stack.api_keys.len(), 2);
+    let client = stack.api_keys.iter().find(|k| k.logical_id == "ClientKey").unwrap();
+    assert!(client.enabled && client.value.is_none());
+    let off = stack.api_keys.iter().find(|k| k.logical_id == "OffKey").unwrap();
+    assert!(!off.enabled);
+    assert_eq!(off.name, "off");
+    let plan = &stack.usage_plans[0];
+    assert_eq!(plan.api_id, "local0000a");
+    assert_eq!(plan.stages, ["api"]);
+    assert_eq!(plan.throttle, Some((2.5, 4)));
+    assert_eq!(plan.quota.as_ref().map(|q| (q.limit, q.period.as_str())), Some((1000, "WEEK")));
+    assert_eq!(plan.keys, ["ClientKey"]);
+    for id in ["Key", "ClientKey", "Plan", "PlanKey"] {
+        assert_eq!(handling_of(&stack, id), &Handling::Provisioned, "{id}");
+    }
+}
+
+#[test]
+fn a_model_whose_schema_is_not_json_is_named() {
+    let mut template = secured_template();
+    template["Resources"]["TextModel"]["Properties"]["Schema"] = json!("{not json");
+    let error = wsflow_stack::from_json(&template, &env()).unwrap_err().to_string();
+    assert!(error.contains("TextModel") && error.contains("Schema"), "{error}");
+}
