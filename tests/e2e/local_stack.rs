@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
-use wsflow_e2e::{connect, eventually, next_json, send, until, Dev, Socket};
+use wsflow_e2e::{eventually, next_json, send, until, Dev, Socket};
 
 async fn connection_record(
     dev: &Dev,
@@ -37,7 +37,7 @@ async fn connection_id(socket: &mut Socket) -> String {
 async fn connect_default_and_disconnect() {
     let dev = Dev::start().await.unwrap();
     let table = dev.table("Connections").await;
-    let mut socket = connect(&dev.ws_url("/this/is/my/custom/path/?my_query=foo"))
+    let mut socket = dev.connect("/this/is/my/custom/path/?my_query=foo")
         .await
         .unwrap();
 
@@ -70,7 +70,7 @@ async fn connect_default_and_disconnect() {
 #[tokio::test]
 async fn workflows_answer_at_once_and_later() {
     let dev = Dev::start().await.unwrap();
-    let mut socket = connect(&dev.ws_url("/")).await.unwrap();
+    let mut socket = dev.connect("/").await.unwrap();
 
     send(&mut socket, r#"{"action":"sync_sfn","data":"123456"}"#).await;
     let sync = next_json(&mut socket).await.unwrap();
@@ -94,7 +94,7 @@ async fn workflows_answer_at_once_and_later() {
 #[tokio::test]
 async fn jobs_are_stored_failures_dead_lettered_and_replayed() {
     let dev = Dev::start().await.unwrap();
-    let mut socket = connect(&dev.ws_url("/")).await.unwrap();
+    let mut socket = dev.connect("/").await.unwrap();
 
     send(
         &mut socket,
@@ -165,7 +165,7 @@ async fn jobs_are_stored_failures_dead_lettered_and_replayed() {
 async fn connections_api_works_with_the_sdk_and_limits_hold() {
     let dev = Dev::start().await.unwrap();
     let api = dev.management("api").await;
-    let mut socket = connect(&dev.ws_url("/")).await.unwrap();
+    let mut socket = dev.connect("/").await.unwrap();
     let id = connection_id(&mut socket).await;
 
     api.post_to_connection()
@@ -202,7 +202,7 @@ async fn connections_api_works_with_the_sdk_and_limits_hold() {
         "{gone:?}"
     );
 
-    let mut big = connect(&dev.ws_url("/")).await.unwrap();
+    let mut big = dev.connect("/").await.unwrap();
     send(&mut big, &"x".repeat(200 * 1024)).await;
     let close = tokio::time::timeout(wsflow_e2e::WAIT, async {
         loop {
@@ -230,9 +230,10 @@ async fn wscat_connects_sends_and_receives() {
     assert!(wscat.exists(), "{} missing: `npm ci` in cdk/", wscat.display());
     // wscat prints what it receives only to a terminal: give it one with script(1).
     let command = format!(
-        "{} -c '{}' -x '{}' -w 8",
+        "{} -c '{}' -H 'Authorization: Bearer {}' -x '{}' -w 8",
         wscat.display(),
         dev.ws_url("/smoke/test?x=1"),
+        dev.token,
         r#"{"action":"sync_sfn","data":"wscat"}"#
     );
     let output = tokio::process::Command::new("script")

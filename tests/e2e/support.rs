@@ -13,6 +13,8 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -41,17 +43,28 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `wsflow dev` on the synthesized template (`make synth` writes it).
+/// The user the tests connect as.
+pub const USER: &str = "e2e-user";
+
+/// `wsflow dev` on a synthesized template (`make synth` writes them).
 pub struct Dev {
     child: Child,
     pub port: u16,
     pub backend: String,
     pub output: Arc<Mutex<Vec<String>>>,
+    /// A bearer token for [`USER`], from `wsflow token`.
+    pub token: String,
 }
 
 impl Dev {
+    /// The default template: `$connect` requires a token, API keys are off.
     pub async fn start() -> anyhow::Result<Dev> {
-        let template = repo_root().join("build/template.json");
+        Dev::start_template("build/template.json").await
+    }
+
+    /// `relative` to the repository root, e.g. `build/template-api-keys.json`.
+    pub async fn start_template(relative: &str) -> anyhow::Result<Dev> {
+        let template = repo_root().join(relative);
         anyhow::ensure!(
             template.exists(),
             "{} is missing: run `make synth`",
@@ -99,16 +112,25 @@ impl Dev {
                 keep.lock().unwrap().push(line);
             }
         });
+        let backend = format!("http://127.0.0.1:{backend_port}");
+        let token = mint_token(&backend, USER, "1h").await?;
         Ok(Dev {
             child,
             port,
-            backend: format!("http://127.0.0.1:{backend_port}"),
+            backend,
             output,
+            token,
         })
     }
 
     pub fn ws_url(&self, path_and_query: &str) -> String {
         format!("ws://127.0.0.1:{}{path_and_query}", self.port)
+    }
+
+    /// Connects as [`USER`] with `Authorization: Bearer …`.
+    pub async fn connect(&self, path_and_query: &str) -> anyhow::Result<Socket> {
+        let bearer = format!("Bearer {}", self.token);
+        Ok(connect_with(&self.ws_url(path_and_query), &[("authorization", &bearer)]).await?)
     }
 
     pub async fn sdk(&self) -> SdkConfig {
@@ -165,9 +187,40 @@ impl Dev {
     }
 }
 
-pub async fn connect(url: &str) -> anyhow::Result<Socket> {
-    let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+/// Connects with extra handshake headers; a refused handshake is an `Http` error whose
+/// response carries the status.
+pub async fn connect_with(url: &str, headers: &[(&str, &str)]) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut request = url.into_client_request()?;
+    for (name, value) in headers {
+        let value = HeaderValue::from_str(value).expect("a valid header value");
+        request.headers_mut().insert(*name, value);
+    }
+    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
     Ok(socket)
+}
+
+/// The HTTP status a refused handshake answered with.
+pub fn refusal_status(result: Result<Socket, tokio_tungstenite::tungstenite::Error>) -> u16 {
+    match result {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("expected the handshake to be refused, it was accepted"),
+    }
+}
+
+/// `wsflow token --sub … --ttl …` against the backend holding the stack's signing secret.
+pub async fn mint_token(backend: &str, sub: &str, ttl: &str) -> anyhow::Result<String> {
+    let output = Command::new(binaries().join("wsflow"))
+        .args(["--endpoint-url", backend, "token", "--sub", sub, "--ttl", ttl])
+        .output()
+        .await
+        .context("running wsflow token")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "wsflow token failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 
 pub async fn send(socket: &mut Socket, text: &str) {

@@ -100,7 +100,7 @@ pub fn banner(stack: &Stack, endpoints: &Endpoints) -> String {
     }
     out.push_str("\nTry it:\n");
     if let Some(api) = &stack.api {
-        out.push_str(&websocket_walkthrough(api, &endpoints.websocket()));
+        out.push_str(&websocket_walkthrough(stack, api, endpoints));
     }
     for dlq in dead_letter_queues(stack) {
         let _ = writeln!(
@@ -115,8 +115,9 @@ pub fn banner(stack: &Stack, endpoints: &Endpoints) -> String {
 /// A wscat session: a message for each custom route (shaped after the route selection
 /// expression; a route that enqueues gets a job envelope's fields), and plain text, which no
 /// route selects, for `$default`.
-fn websocket_walkthrough(api: &WebSocketApi, ws: &str) -> String {
-    let mut out = format!("  npx wscat -c '{ws}/any/custom/path?x=1'\n");
+fn websocket_walkthrough(stack: &Stack, api: &WebSocketApi, endpoints: &Endpoints) -> String {
+    let (mut out, headers) = credentials(stack, api, &endpoints.backend);
+    let _ = writeln!(out, "  npx wscat -c '{}/any/custom/path?x=1'{headers}", endpoints.websocket());
     let field = api.route_selection_expression.strip_prefix("$request.body.");
     for (key, route) in api.routes.iter().filter(|(key, _)| !key.starts_with('$')) {
         let Some(field) = field else { break };
@@ -135,6 +136,38 @@ fn websocket_walkthrough(api: &WebSocketApi, ws: &str) -> String {
         out.push_str("    > plain text (no route matches: $default answers)\n");
     }
     out
+}
+
+/// The commands that fetch what `$connect` demands (a token for its authorizer, an API key),
+/// and the wscat options that present them. Key values are never printed: they are fetched.
+fn credentials(stack: &Stack, api: &WebSocketApi, backend: &str) -> (String, String) {
+    let (mut out, mut headers) = (String::new(), String::new());
+    let Some(connect) = api.routes.get("$connect") else {
+        return (out, headers);
+    };
+    if let Some(authorizer) = &connect.authorizer {
+        let secret = authorizer
+            .function
+            .as_deref()
+            .and_then(|f| stack.function(f))
+            .and_then(|f| f.env.get("JWT_SECRET_ID"))
+            .map(|id| format!(" --secret-id {id}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  TOKEN=$(wsflow --endpoint-url {backend} token --sub me{secret})");
+        headers.push_str(" -H \"Authorization: Bearer $TOKEN\"");
+    }
+    let header = api
+        .api_key_selection_expression
+        .as_deref()
+        .and_then(|e| e.strip_prefix("$request.header."));
+    if let Some(header) = header.filter(|_| connect.api_key_required) {
+        let _ = writeln!(
+            out,
+            "  KEY=$(aws --endpoint-url {backend} apigateway get-api-keys --include-values --query 'items[0].value' --output text)"
+        );
+        let _ = write!(headers, " -H \"{header}: $KEY\"");
+    }
+    (out, headers)
 }
 
 /// URLs of the queues that are some queue's dead-letter queue.

@@ -1,0 +1,161 @@
+//! What API Gateway refuses, refused by `wsflow dev` the same way: the `$connect` authorizer
+//! (the real `authorizer` binary), API keys with their usage plan, request models and route
+//! throttles, all read from the synthesized templates.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Value};
+use wsflow_authorizer::mint::{mint, Grant};
+use wsflow_e2e::{connect_with, mint_token, next_json, refusal_status, send, until, Dev, Socket, USER};
+
+const SECRET_ID: &str = "wsflow/jwt-signing-key";
+const API_KEYS_TEMPLATE: &str = "build/template-api-keys.json";
+
+async fn connection_items(dev: &Dev) -> usize {
+    let table = dev.table("Connections").await;
+    let items = aws_sdk_dynamodb::Client::new(&dev.sdk().await)
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    items.count() as usize
+}
+
+/// A token signed with the stack's own secret, issued at `issued` (in the past: expired).
+async fn token_issued_at(dev: &Dev, issued: SystemTime, audience: &str) -> String {
+    let secret = aws_sdk_secretsmanager::Client::new(&dev.sdk().await)
+        .get_secret_value()
+        .secret_id(SECRET_ID)
+        .send()
+        .await
+        .unwrap();
+    let grant = Grant {
+        subject: USER,
+        audience,
+        issuer: None,
+        ttl: Duration::from_secs(60),
+    };
+    mint(secret.secret_string().unwrap().as_bytes(), &grant, issued).unwrap().token
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// What `$default` echoes of the event it received: the request context.
+async fn request_context(socket: &mut Socket) -> Value {
+    send(socket, "who am i").await;
+    next_json(socket).await.unwrap()["event"]["requestContext"].clone()
+}
+
+#[tokio::test]
+async fn the_authorizer_decides_who_connects() {
+    let dev = Dev::start().await.unwrap();
+    let url = dev.ws_url("/");
+
+    let no_token = connect_with(&url, &[]).await;
+    assert_eq!(refusal_status(no_token), 401);
+    let garbage = connect_with(&url, &[("authorization", "Bearer not-a-jwt")]).await;
+    assert_eq!(refusal_status(garbage), 401);
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let expired = token_issued_at(&dev, an_hour_ago, "wsflow").await;
+    assert_eq!(refusal_status(connect_with(&url, &[("authorization", &bearer(&expired))]).await), 401);
+    let elsewhere = token_issued_at(&dev, SystemTime::now(), "another-api").await;
+    assert_eq!(refusal_status(connect_with(&url, &[("authorization", &bearer(&elsewhere))]).await), 403);
+    assert_eq!(connection_items(&dev).await, 0, "a refused handshake stores nothing");
+
+    // The header, or the query string for browsers.
+    let mut by_header = dev.connect("/").await.unwrap();
+    let context = request_context(&mut by_header).await;
+    assert_eq!(context["authorizer"]["principalId"], USER);
+    assert_eq!(context["authorizer"]["userId"], USER);
+    let token = mint_token(&dev.backend, "browser-user", "5m").await.unwrap();
+    let mut by_query = connect_with(&dev.ws_url(&format!("/app?token={token}")), &[]).await.unwrap();
+    assert_eq!(request_context(&mut by_query).await["authorizer"]["userId"], "browser-user");
+
+    let table = dev.table("Connections").await;
+    let id = context["connectionId"].as_str().unwrap();
+    let record = aws_sdk_dynamodb::Client::new(&dev.sdk().await)
+        .get_item()
+        .table_name(&table)
+        .key("connectionId", aws_sdk_dynamodb::types::AttributeValue::S(id.into()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("conn".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the accepted connection is stored");
+    assert_eq!(record["userId"].as_s().unwrap(), USER);
+    assert_eq!(record["principalId"].as_s().unwrap(), USER);
+    assert_eq!(connection_items(&dev).await, 2);
+    dev.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_body_that_breaks_the_enqueue_model_is_refused_before_the_queue() {
+    let dev = Dev::start().await.unwrap();
+    let mut socket = dev.connect("/").await.unwrap();
+    send(&mut socket, &json!({"action": "enqueue", "task": "explode", "data": {}}).to_string()).await;
+    send(&mut socket, &json!({"action": "enqueue", "task": "store", "data": {"k": 1}}).to_string()).await;
+    let (result, before) = until(&mut socket, |f| f["type"] == "result").await.unwrap();
+    assert_eq!(result["status"], "ok", "{result}");
+    let refused: Vec<_> = before.iter().filter(|f| f["message"] == "Invalid request body").collect();
+    let queued: Vec<_> = before.iter().filter(|f| f["type"] == "queued").collect();
+    assert_eq!(refused.len(), 1, "{before:?}");
+    assert!(refused[0]["requestId"].is_string() && refused[0]["connectionId"].is_string());
+    assert_eq!(queued.len(), 1, "only the valid job reached the queue: {before:?}");
+    assert_eq!(queued[0]["requestId"], result["requestId"]);
+    dev.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn api_keys_and_route_throttles() {
+    let dev = Dev::start_template(API_KEYS_TEMPLATE).await.unwrap();
+    let keys = aws_sdk_apigateway::Client::new(&dev.sdk().await)
+        .get_api_keys()
+        .include_values(true)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(keys.len(), 1, "the stack's one API key, provisioned on the backend");
+    let key = keys[0].value().unwrap().to_owned();
+    assert!(
+        !dev.output.lock().unwrap().iter().any(|line| line.contains(&key)),
+        "wsflow dev printed the API key"
+    );
+
+    let url = dev.ws_url("/");
+    let auth = bearer(&dev.token);
+    let no_key = connect_with(&url, &[("authorization", &auth)]).await;
+    assert_eq!(refusal_status(no_key), 403);
+    let wrong_key = connect_with(&url, &[("authorization", &auth), ("x-api-key", "not-the-key-0123456789")]).await;
+    assert_eq!(refusal_status(wrong_key), 403);
+    let mut socket = connect_with(&url, &[("authorization", &auth), ("x-api-key", &key)]).await.unwrap();
+    let context = request_context(&mut socket).await;
+    assert_eq!(context["identity"]["apiKeyId"], keys[0].id().unwrap());
+
+    // The enqueue route allows a burst of 2 at 1 per second; $default is not limited so.
+    let burst = 8;
+    for _ in 0..burst {
+        send(&mut socket, &json!({"action": "enqueue", "task": "notify", "data": "hi"}).to_string()).await;
+    }
+    send(&mut socket, "still here").await;
+    let (mut throttled, mut queued, mut echoed) = (0, 0, 0);
+    while throttled + queued < burst || echoed == 0 {
+        let frame = next_json(&mut socket).await.unwrap();
+        match (frame["message"].as_str(), frame["type"].as_str()) {
+            (Some("Too Many Requests"), _) => throttled += 1,
+            (_, Some("queued")) => queued += 1,
+            (_, Some("default")) => echoed += 1,
+            _ => {}
+        }
+    }
+    assert!((2..=3).contains(&queued), "{queued} queued, {throttled} throttled");
+    assert_eq!(throttled, burst - queued);
+    assert_eq!(echoed, 1, "other routes pass while enqueue is throttled");
+    dev.stop().await.unwrap();
+}
