@@ -37,7 +37,8 @@ async fn connection_id(socket: &mut Socket) -> String {
 async fn connect_default_and_disconnect() {
     let dev = Dev::start().await.unwrap();
     let table = dev.table("Connections").await;
-    let mut socket = dev.connect("/this/is/my/custom/path/?my_query=foo")
+    let mut socket = dev
+        .connect("/this/is/my/custom/path/?my_query=foo")
         .await
         .unwrap();
 
@@ -233,7 +234,7 @@ async fn wscat_connects_sends_and_receives() {
         "{} -c '{}' -H 'Authorization: Bearer {}' -x '{}' -w 8",
         wscat.display(),
         dev.ws_url("/smoke/test?x=1"),
-        dev.token,
+        dev.token().await.unwrap(),
         r#"{"action":"sync_sfn","data":"wscat"}"#
     );
     let output = tokio::process::Command::new("script")

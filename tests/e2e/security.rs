@@ -37,7 +37,9 @@ async fn token_issued_at(dev: &Dev, issued: SystemTime, audience: &str) -> Strin
         issuer: None,
         ttl: Duration::from_secs(60),
     };
-    mint(secret.secret_string().unwrap().as_bytes(), &grant, issued).unwrap().token
+    mint(secret.secret_string().unwrap().as_bytes(), &grant, issued)
+        .unwrap()
+        .token
 }
 
 fn bearer(token: &str) -> String {
@@ -61,10 +63,20 @@ async fn the_authorizer_decides_who_connects() {
     assert_eq!(refusal_status(garbage), 401);
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let expired = token_issued_at(&dev, an_hour_ago, "wsflow").await;
-    assert_eq!(refusal_status(connect_with(&url, &[("authorization", &bearer(&expired))]).await), 401);
+    assert_eq!(
+        refusal_status(connect_with(&url, &[("authorization", &bearer(&expired))]).await),
+        401
+    );
     let elsewhere = token_issued_at(&dev, SystemTime::now(), "another-api").await;
-    assert_eq!(refusal_status(connect_with(&url, &[("authorization", &bearer(&elsewhere))]).await), 403);
-    assert_eq!(connection_items(&dev).await, 0, "a refused handshake stores nothing");
+    assert_eq!(
+        refusal_status(connect_with(&url, &[("authorization", &bearer(&elsewhere))]).await),
+        403
+    );
+    assert_eq!(
+        connection_items(&dev).await,
+        0,
+        "a refused handshake stores nothing"
+    );
 
     // The header, or the query string for browsers.
     let mut by_header = dev.connect("/").await.unwrap();
@@ -72,15 +84,23 @@ async fn the_authorizer_decides_who_connects() {
     assert_eq!(context["authorizer"]["principalId"], USER);
     assert_eq!(context["authorizer"]["userId"], USER);
     let token = mint_token(&dev.backend, "browser-user", "5m").await.unwrap();
-    let mut by_query = connect_with(&dev.ws_url(&format!("/app?token={token}")), &[]).await.unwrap();
-    assert_eq!(request_context(&mut by_query).await["authorizer"]["userId"], "browser-user");
+    let mut by_query = connect_with(&dev.ws_url(&format!("/app?token={token}")), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        request_context(&mut by_query).await["authorizer"]["userId"],
+        "browser-user"
+    );
 
     let table = dev.table("Connections").await;
     let id = context["connectionId"].as_str().unwrap();
     let record = aws_sdk_dynamodb::Client::new(&dev.sdk().await)
         .get_item()
         .table_name(&table)
-        .key("connectionId", aws_sdk_dynamodb::types::AttributeValue::S(id.into()))
+        .key(
+            "connectionId",
+            aws_sdk_dynamodb::types::AttributeValue::S(id.into()),
+        )
         .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("conn".into()))
         .send()
         .await
@@ -97,15 +117,30 @@ async fn the_authorizer_decides_who_connects() {
 async fn a_body_that_breaks_the_enqueue_model_is_refused_before_the_queue() {
     let dev = Dev::start().await.unwrap();
     let mut socket = dev.connect("/").await.unwrap();
-    send(&mut socket, &json!({"action": "enqueue", "task": "explode", "data": {}}).to_string()).await;
-    send(&mut socket, &json!({"action": "enqueue", "task": "store", "data": {"k": 1}}).to_string()).await;
+    send(
+        &mut socket,
+        &json!({"action": "enqueue", "task": "explode", "data": {}}).to_string(),
+    )
+    .await;
+    send(
+        &mut socket,
+        &json!({"action": "enqueue", "task": "store", "data": {"k": 1}}).to_string(),
+    )
+    .await;
     let (result, before) = until(&mut socket, |f| f["type"] == "result").await.unwrap();
     assert_eq!(result["status"], "ok", "{result}");
-    let refused: Vec<_> = before.iter().filter(|f| f["message"] == "Invalid request body").collect();
+    let refused: Vec<_> = before
+        .iter()
+        .filter(|f| f["message"] == "Invalid request body")
+        .collect();
     let queued: Vec<_> = before.iter().filter(|f| f["type"] == "queued").collect();
     assert_eq!(refused.len(), 1, "{before:?}");
     assert!(refused[0]["requestId"].is_string() && refused[0]["connectionId"].is_string());
-    assert_eq!(queued.len(), 1, "only the valid job reached the queue: {before:?}");
+    assert_eq!(
+        queued.len(),
+        1,
+        "only the valid job reached the queue: {before:?}"
+    );
     assert_eq!(queued[0]["requestId"], result["requestId"]);
     dev.stop().await.unwrap();
 }
@@ -121,7 +156,11 @@ async fn api_keys_and_route_throttles() {
         .unwrap()
         .items
         .unwrap_or_default();
-    assert_eq!(keys.len(), 1, "the stack's one API key, provisioned on the backend");
+    assert_eq!(
+        keys.len(),
+        1,
+        "the stack's one API key, provisioned on the backend"
+    );
     let key = keys[0].value().unwrap().to_owned();
     assert!(
         !dev.output.lock().unwrap().iter().any(|line| line.contains(&key)),
@@ -129,19 +168,29 @@ async fn api_keys_and_route_throttles() {
     );
 
     let url = dev.ws_url("/");
-    let auth = bearer(&dev.token);
+    let auth = bearer(dev.token().await.unwrap());
     let no_key = connect_with(&url, &[("authorization", &auth)]).await;
     assert_eq!(refusal_status(no_key), 403);
-    let wrong_key = connect_with(&url, &[("authorization", &auth), ("x-api-key", "not-the-key-0123456789")]).await;
+    let wrong_key = connect_with(
+        &url,
+        &[("authorization", &auth), ("x-api-key", "not-the-key-0123456789")],
+    )
+    .await;
     assert_eq!(refusal_status(wrong_key), 403);
-    let mut socket = connect_with(&url, &[("authorization", &auth), ("x-api-key", &key)]).await.unwrap();
+    let mut socket = connect_with(&url, &[("authorization", &auth), ("x-api-key", &key)])
+        .await
+        .unwrap();
     let context = request_context(&mut socket).await;
     assert_eq!(context["identity"]["apiKeyId"], keys[0].id().unwrap());
 
     // The enqueue route allows a burst of 2 at 1 per second; $default is not limited so.
     let burst = 8;
     for _ in 0..burst {
-        send(&mut socket, &json!({"action": "enqueue", "task": "notify", "data": "hi"}).to_string()).await;
+        send(
+            &mut socket,
+            &json!({"action": "enqueue", "task": "notify", "data": "hi"}).to_string(),
+        )
+        .await;
     }
     send(&mut socket, "still here").await;
     let (mut throttled, mut queued, mut echoed) = (0, 0, 0);
@@ -154,7 +203,10 @@ async fn api_keys_and_route_throttles() {
             _ => {}
         }
     }
-    assert!((2..=3).contains(&queued), "{queued} queued, {throttled} throttled");
+    assert!(
+        (2..=3).contains(&queued),
+        "{queued} queued, {throttled} throttled"
+    );
     assert_eq!(throttled, burst - queued);
     assert_eq!(echoed, 1, "other routes pass while enqueue is throttled");
     dev.stop().await.unwrap();

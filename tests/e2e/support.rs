@@ -1,7 +1,7 @@
 //! Harness for the end-to-end tests: `wsflow dev` as a child process on free ports, the SDK
 //! pointed at its backend, and a WebSocket client.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,8 +13,9 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
+use tokio::sync::OnceCell;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -26,13 +27,16 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Where cargo put this test's sibling binaries (`wsflow`, `queue-worker`, `default-route`).
+/// Where cargo put the running executable's sibling binaries (`wsflow`, `queue-worker`, …):
+/// a test runs from `target/{profile}/deps`, a binary from `target/{profile}`.
 pub fn binaries() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir")
-        .to_path_buf()
+    let exe = std::env::current_exe().expect("the running executable");
+    let dir = exe.parent().expect("its directory");
+    if dir.ends_with("deps") {
+        dir.parent().expect("the profile directory").to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 fn free_port() -> u16 {
@@ -52,8 +56,7 @@ pub struct Dev {
     pub port: u16,
     pub backend: String,
     pub output: Arc<Mutex<Vec<String>>>,
-    /// A bearer token for [`USER`], from `wsflow token`.
-    pub token: String,
+    token: OnceCell<String>,
 }
 
 impl Dev {
@@ -64,7 +67,11 @@ impl Dev {
 
     /// `relative` to the repository root, e.g. `build/template-api-keys.json`.
     pub async fn start_template(relative: &str) -> anyhow::Result<Dev> {
-        let template = repo_root().join(relative);
+        Dev::launch(&repo_root().join(relative), false).await
+    }
+
+    /// `quiet`: function logs and `wsflow dev`'s own go nowhere (benchmarks).
+    pub async fn launch(template: &Path, quiet: bool) -> anyhow::Result<Dev> {
         anyhow::ensure!(
             template.exists(),
             "{} is missing: run `make synth`",
@@ -77,10 +84,11 @@ impl Dev {
             wsflow.display()
         );
         let (port, backend_port) = (free_port(), free_port());
-        let mut child = Command::new(&wsflow)
+        let mut command = Command::new(&wsflow);
+        command
             .arg("dev")
             .arg("--template")
-            .arg(&template)
+            .arg(template)
             .args([
                 "--port",
                 &port.to_string(),
@@ -89,9 +97,11 @@ impl Dev {
             ])
             .current_dir(repo_root())
             .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting wsflow dev")?;
+            .kill_on_drop(true);
+        if quiet {
+            command.env("RUST_LOG", "error").stderr(Stdio::null());
+        }
+        let mut child = command.spawn().context("starting wsflow dev")?;
         let output = Arc::new(Mutex::new(Vec::new()));
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let ready = tokio::time::timeout(Duration::from_secs(90), async {
@@ -112,15 +122,26 @@ impl Dev {
                 keep.lock().unwrap().push(line);
             }
         });
-        let backend = format!("http://127.0.0.1:{backend_port}");
-        let token = mint_token(&backend, USER, "1h").await?;
         Ok(Dev {
             child,
             port,
-            backend,
+            backend: format!("http://127.0.0.1:{backend_port}"),
             output,
-            token,
+            token: OnceCell::new(),
         })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().unwrap_or_default()
+    }
+
+    /// A bearer token for [`USER`] from `wsflow token`, minted once.
+    pub async fn token(&self) -> anyhow::Result<&str> {
+        let token = self
+            .token
+            .get_or_try_init(|| mint_token(&self.backend, USER, "1h"))
+            .await?;
+        Ok(token)
     }
 
     pub fn ws_url(&self, path_and_query: &str) -> String {
@@ -129,7 +150,7 @@ impl Dev {
 
     /// Connects as [`USER`] with `Authorization: Bearer …`.
     pub async fn connect(&self, path_and_query: &str) -> anyhow::Result<Socket> {
-        let bearer = format!("Bearer {}", self.token);
+        let bearer = format!("Bearer {}", self.token().await?);
         Ok(connect_with(&self.ws_url(path_and_query), &[("authorization", &bearer)]).await?)
     }
 
@@ -189,11 +210,15 @@ impl Dev {
 
 /// Connects with extra handshake headers; a refused handshake is an `Http` error whose
 /// response carries the status.
-pub async fn connect_with(url: &str, headers: &[(&str, &str)]) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+pub async fn connect_with(
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
     let mut request = url.into_client_request()?;
     for (name, value) in headers {
         let value = HeaderValue::from_str(value).expect("a valid header value");
-        request.headers_mut().insert(*name, value);
+        let name = HeaderName::from_bytes(name.as_bytes()).expect("a valid header name");
+        request.headers_mut().insert(name, value);
     }
     let (socket, _) = tokio_tungstenite::connect_async(request).await?;
     Ok(socket)

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio_tungstenite::tungstenite::Message;
+use wsflow_e2e::Dev;
 
 use crate::measure::percentile;
 use crate::report::Report;
@@ -27,50 +27,32 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// `wsflow dev` on a template, until dropped.
-struct Dev {
-    child: Child,
-    port: u16,
+/// The synthesized template without its stage and route throttles: this measures the gateway,
+/// whose throttles (100 msg/s by default) would otherwise be the only thing measured.
+fn unthrottled_template() -> anyhow::Result<PathBuf> {
+    let source = repo().join("build/template.json");
+    let text = std::fs::read_to_string(&source)
+        .with_context(|| format!("{}: run `make synth`", source.display()))?;
+    let mut template: Value = serde_json::from_str(&text)?;
+    let resources = template["Resources"].as_object_mut().context("no Resources")?;
+    for resource in resources.values_mut() {
+        if resource["Type"] == "AWS::ApiGatewayV2::Stage" {
+            let properties = resource["Properties"]
+                .as_object_mut()
+                .context("a stage without Properties")?;
+            properties.remove("DefaultRouteSettings");
+            properties.remove("RouteSettings");
+        }
+    }
+    let path = repo().join("target/bench-report/template-unthrottled.json");
+    std::fs::create_dir_all(path.parent().context("a parent directory")?)?;
+    std::fs::write(&path, serde_json::to_string(&template)?)?;
+    Ok(path)
 }
 
-impl Dev {
-    async fn start(template: &Path) -> anyhow::Result<Dev> {
-        let wsflow = std::env::current_exe()?.with_file_name("wsflow");
-        let port = free_port()?;
-        let mut child = Command::new(&wsflow)
-            .arg("dev")
-            .arg("--template")
-            .arg(template)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--backend-port",
-                &free_port()?.to_string(),
-            ])
-            .env("RUST_LOG", "error")
-            .current_dir(repo())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {}", wsflow.display()))?;
-        let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-        while let Some(line) = lines.next_line().await? {
-            if line.trim() == "READY" {
-                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                return Ok(Dev { child, port });
-            }
-        }
-        anyhow::bail!("wsflow dev exited before it was ready")
-    }
-
-    fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.port)
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id().unwrap_or_default()
-    }
+/// `-H 'Authorization: Bearer …'` for wsload.
+async fn bearer_header(dev: &Dev) -> anyhow::Result<String> {
+    Ok(format!("Authorization: Bearer {}", dev.token().await?))
 }
 
 async fn wsload(binary: &Path, url: &str, args: &[&str]) -> anyhow::Result<Value> {
@@ -92,13 +74,14 @@ async fn closed_loop(
     url: &str,
     label: &str,
     conns: usize,
+    headers: &[String],
 ) -> anyhow::Result<f64> {
-    let run = wsload(
-        wsload_bin,
-        url,
-        &["-c", &conns.to_string(), "-d", "10", "--warmup", "2"],
-    )
-    .await?;
+    let conns = conns.to_string();
+    let mut args = vec!["-c", &conns, "-d", "10", "--warmup", "2"];
+    for header in headers {
+        args.extend(["-H", header]);
+    }
+    let run = wsload(wsload_bin, url, &args).await?;
     let rate = run["throughput_msg_s"].as_f64().unwrap_or(0.0);
     report.add(
         SECTION,
@@ -143,8 +126,12 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
         );
         return Ok(());
     };
-    let echo = Dev::start(&repo().join("workers/bench/templates/mock-echo.template.json")).await?;
-    let mock = closed_loop(report, &wsload_bin, &echo.url(), "MOCK echo route", 10).await?;
+    let echo = Dev::launch(
+        &repo().join("workers/bench/templates/mock-echo.template.json"),
+        true,
+    )
+    .await?;
+    let mock = closed_loop(report, &wsload_bin, &echo.ws_url(""), "MOCK echo route", 10, &[]).await?;
     let raw_port = free_port()?;
     let _raw = Command::new(&wsecho_bin)
         .args(["--port", &raw_port.to_string()])
@@ -158,6 +145,7 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
         &format!("ws://127.0.0.1:{raw_port}"),
         "wsecho (raw tokio)",
         10,
+        &[],
     )
     .await?;
     report.add(
@@ -167,18 +155,28 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
         "x",
         "target >= 0.5",
     );
-    closed_loop(report, &wsload_bin, &echo.url(), "MOCK echo route", 1000).await?;
+    closed_loop(
+        report,
+        &wsload_bin,
+        &echo.ws_url(""),
+        "MOCK echo route",
+        1000,
+        &[],
+    )
+    .await?;
     idle(report, &wsload_bin, &echo).await?;
     drop(echo);
 
-    let stack = Dev::start(&repo().join("build/template.json")).await?;
+    let stack = Dev::launch(&unthrottled_template()?, true).await?;
+    let authorization = [bearer_header(&stack).await?];
     for conns in [10, 100] {
         let rate = closed_loop(
             report,
             &wsload_bin,
-            &stack.url(),
+            &stack.ws_url(""),
             "$default -> default-route Lambda",
             conns,
+            &authorization,
         )
         .await?;
         if conns == 10 {
@@ -207,7 +205,7 @@ async fn idle(report: &mut Report, wsload_bin: &Path, dev: &Dev) -> anyhow::Resu
     let pid = dev.pid().to_string();
     let run = wsload(
         wsload_bin,
-        &dev.url(),
+        &dev.ws_url(""),
         &["--idle", "10000", "--hold", "5", "--server-pid", &pid],
     )
     .await?;
@@ -238,7 +236,7 @@ async fn idle(report: &mut Report, wsload_bin: &Path, dev: &Dev) -> anyhow::Resu
 
 /// Sequential `enqueue` notify jobs: time from the send to the worker's result frame.
 async fn enqueue_latency(report: &mut Report, dev: &Dev) -> anyhow::Result<()> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(dev.url()).await?;
+    let mut socket = dev.connect("").await?;
     let mut samples = Vec::new();
     for i in 0..100 {
         let started = Instant::now();

@@ -19,33 +19,65 @@ pub const INVALID_BODY: &str = "Invalid request body";
 /// Runs the checks of `$connect`, filling in the request's authorizer context and API key.
 pub async fn connect(shared: &Shared, request: &mut Request) -> Result<(), Response> {
     if !shared.throttles.admit("$connect") {
-        return Err(refuse(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_REQUESTS, "the $connect route is throttled"));
+        return Err(refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            TOO_MANY_REQUESTS,
+            "the $connect route is throttled",
+        ));
     }
     let Some(route) = shared.api.routes.get("$connect") else {
         return Ok(());
     };
-    if let Some(authorizer) = route.authorizer.as_ref().filter(|_| route.authorization_type == "CUSTOM") {
+    if let Some(authorizer) = route
+        .authorizer
+        .as_ref()
+        .filter(|_| route.authorization_type == "CUSTOM")
+    {
         let method_arn = format!("{}$connect", shared.method_arn_prefix);
         let variables = &shared.integrator.stage_variables;
-        match authorizer::authorize(shared.integrator.functions.as_ref(), authorizer, request, &method_arn, variables)
-            .await
+        match authorizer::authorize(
+            shared.integrator.functions.as_ref(),
+            authorizer,
+            request,
+            &method_arn,
+            variables,
+        )
+        .await
         {
             Ok(context) => request.authorizer = Some(Arc::new(context)),
-            Err(Refusal::Unauthorized(why)) => return Err(refuse(StatusCode::UNAUTHORIZED, "Unauthorized", &why)),
+            Err(Refusal::Unauthorized(why)) => {
+                return Err(refuse(StatusCode::UNAUTHORIZED, "Unauthorized", &why))
+            }
             Err(Refusal::Forbidden(why)) => return Err(refuse(StatusCode::FORBIDDEN, "Forbidden", &why)),
             Err(Refusal::Failed(why)) => {
                 tracing::warn!(authorizer = %authorizer.name, reason = %why, "authorizer failed");
-                return Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error", &why));
+                return Err(refuse(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal server error",
+                    &why,
+                ));
             }
         }
     }
     if route.api_key_required {
         let key = api_key(shared, request).ok_or_else(|| {
-            refuse(StatusCode::FORBIDDEN, "Forbidden", "no valid API key (missing, unknown or disabled)")
+            refuse(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "no valid API key (missing, unknown or disabled)",
+            )
         })?;
         key.admit().map_err(|refusal| match refusal {
-            KeyRefusal::Throttled => refuse(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_REQUESTS, "the API key is throttled"),
-            KeyRefusal::QuotaExceeded => refuse(StatusCode::TOO_MANY_REQUESTS, LIMIT_EXCEEDED, "the API key's quota is used up"),
+            KeyRefusal::Throttled => refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                TOO_MANY_REQUESTS,
+                "the API key is throttled",
+            ),
+            KeyRefusal::QuotaExceeded => refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                LIMIT_EXCEEDED,
+                "the API key's quota is used up",
+            ),
         })?;
         request.api_key = Some(key);
     }

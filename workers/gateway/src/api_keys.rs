@@ -47,7 +47,9 @@ pub enum KeyRefusal {
 
 impl std::fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiKey").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("ApiKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -129,7 +131,10 @@ mod tests {
 
     #[test]
     fn a_plan_throttles_then_counts_its_quota() {
-        let keys = ApiKeys::new(vec![grant("t", Some((0.001, 2)), None), grant("q", None, Some(1))]);
+        let keys = ApiKeys::new(vec![
+            grant("t", Some((0.001, 2)), None),
+            grant("q", None, Some(1)),
+        ]);
         let throttled = keys.find("t").unwrap();
         assert_eq!(throttled.admit(), Ok(()));
         assert_eq!(throttled.admit(), Ok(()));
@@ -147,7 +152,10 @@ mod tests {
             throttle: None,
             quota: None,
         };
-        let text = format!("{grant:?} {:?}", ApiKeys::new(vec![grant.clone()]).find("s3cr3t").unwrap());
+        let text = format!(
+            "{grant:?} {:?}",
+            ApiKeys::new(vec![grant.clone()]).find("s3cr3t").unwrap()
+        );
         assert!(text.contains("k1") && !text.contains("s3cr3t"), "{text}");
     }
 
@@ -157,7 +165,10 @@ mod tests {
         let authorizer = serde_json::json!({"usageIdentifierKey": "from-authorizer"});
         let pick = |e: &str| selected_key(e, &headers, Some(&authorizer)).map(str::to_owned);
         assert_eq!(pick("$request.header.X-Api-Key").as_deref(), Some("from-header"));
-        assert_eq!(pick("$context.authorizer.usageIdentifierKey").as_deref(), Some("from-authorizer"));
+        assert_eq!(
+            pick("$context.authorizer.usageIdentifierKey").as_deref(),
+            Some("from-authorizer")
+        );
         assert_eq!(pick("$request.header.other"), None);
         assert_eq!(pick("$request.body.key"), None);
     }

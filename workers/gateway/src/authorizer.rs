@@ -30,7 +30,9 @@ pub async fn authorize(
 ) -> Result<Value, Refusal> {
     let handshake = request.handshake.clone().unwrap_or_default();
     if let Some(missing) = missing_identity(&authorizer.identity_sources, &handshake, stage_variables) {
-        return Err(Refusal::Unauthorized(format!("identity source {missing} is missing")));
+        return Err(Refusal::Unauthorized(format!(
+            "identity source {missing} is missing"
+        )));
     }
     let function = authorizer.function.as_deref().ok_or_else(|| {
         Refusal::Failed(format!(
@@ -42,17 +44,24 @@ pub async fn authorize(
     event["type"] = json!("REQUEST");
     event["methodArn"] = json!(method_arn);
     event["stageVariables"] = stage_variables.clone();
-    let answer = functions.invoke(function, &event).await.map_err(|error| match error {
-        FunctionError::Handler { message, .. } if message == "Unauthorized" => {
-            Refusal::Unauthorized("the authorizer answered Unauthorized".into())
-        }
-        other => Refusal::Failed(other.to_string()),
-    })?;
+    let answer = functions
+        .invoke(function, &event)
+        .await
+        .map_err(|error| match error {
+            FunctionError::Handler { message, .. } if message == "Unauthorized" => {
+                Refusal::Unauthorized("the authorizer answered Unauthorized".into())
+            }
+            other => Refusal::Failed(other.to_string()),
+        })?;
     decide(&answer, method_arn)
 }
 
 /// The first identity source that is absent or empty.
-fn missing_identity<'s>(sources: &'s [String], handshake: &Handshake, stage_variables: &Value) -> Option<&'s str> {
+fn missing_identity<'s>(
+    sources: &'s [String],
+    handshake: &Handshake,
+    stage_variables: &Value,
+) -> Option<&'s str> {
     sources
         .iter()
         .find(|source| {
@@ -61,7 +70,10 @@ fn missing_identity<'s>(sources: &'s [String], handshake: &Handshake, stage_vari
             } else if let Some(name) = source.strip_prefix("route.request.querystring.") {
                 handshake.query.get(name).cloned()
             } else if let Some(name) = source.strip_prefix("stageVariables.") {
-                stage_variables.get(name).and_then(Value::as_str).map(str::to_owned)
+                stage_variables
+                    .get(name)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
             } else {
                 // `context.*` sources are always present on $connect.
                 Some("context".to_owned())
@@ -87,7 +99,9 @@ fn decide(answer: &Value, method_arn: &str) -> Result<Value, Refusal> {
         .filter_map(|s| s.get("Effect").and_then(Value::as_str))
         .collect();
     if effects.contains(&"Deny") || !effects.contains(&"Allow") {
-        return Err(Refusal::Forbidden(format!("the policy for {principal} does not allow {method_arn}")));
+        return Err(Refusal::Forbidden(format!(
+            "the policy for {principal} does not allow {method_arn}"
+        )));
     }
     let mut context = Map::new();
     context.insert("principalId".into(), json!(principal));
@@ -111,7 +125,9 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
     match pattern.split_once(['*', '?']) {
         None => pattern == text,
         Some((head, _)) => {
-            let Some(rest) = text.strip_prefix(head) else { return false };
+            let Some(rest) = text.strip_prefix(head) else {
+                return false;
+            };
             let wildcard = pattern.as_bytes()[head.len()];
             let tail = &pattern[head.len() + 1..];
             if wildcard == b'?' {
@@ -145,40 +161,68 @@ mod tests {
     #[test]
     fn an_allow_on_the_method_arn_yields_the_context() {
         let context = decide(&answer("Allow", ARN), ARN).unwrap();
-        assert_eq!(context, json!({"principalId": "alice", "userId": "alice", "plan": 3}));
+        assert_eq!(
+            context,
+            json!({"principalId": "alice", "userId": "alice", "plan": 3})
+        );
         assert!(decide(&answer("Allow", "arn:aws:execute-api:*:*:*/*/*"), ARN).is_ok());
     }
 
     #[test]
     fn deny_or_another_resource_is_forbidden() {
-        assert!(matches!(decide(&answer("Deny", ARN), ARN), Err(Refusal::Forbidden(_))));
+        assert!(matches!(
+            decide(&answer("Deny", ARN), ARN),
+            Err(Refusal::Forbidden(_))
+        ));
         let other = "arn:aws:execute-api:us-east-1:123456789012:other/api/$connect";
-        assert!(matches!(decide(&answer("Allow", other), ARN), Err(Refusal::Forbidden(_))));
+        assert!(matches!(
+            decide(&answer("Allow", other), ARN),
+            Err(Refusal::Forbidden(_))
+        ));
     }
 
     #[test]
     fn an_answer_without_principal_or_policy_fails() {
-        assert!(matches!(decide(&json!({"policyDocument": {}}), ARN), Err(Refusal::Failed(_))));
-        assert!(matches!(decide(&json!({"principalId": "a"}), ARN), Err(Refusal::Failed(_))));
+        assert!(matches!(
+            decide(&json!({"policyDocument": {}}), ARN),
+            Err(Refusal::Failed(_))
+        ));
+        assert!(matches!(
+            decide(&json!({"principalId": "a"}), ARN),
+            Err(Refusal::Failed(_))
+        ));
     }
 
     #[test]
     fn identity_sources_must_all_be_present_and_non_empty() {
         let handshake = Handshake {
-            headers: [("authorization".to_string(), "Bearer x".to_string()), ("empty".into(), "".into())].into(),
+            headers: [
+                ("authorization".to_string(), "Bearer x".to_string()),
+                ("empty".into(), "".into()),
+            ]
+            .into(),
             query: [("token".to_string(), "t".to_string())].into(),
         };
         let sources = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let vars = json!({});
-        let present = sources(&["route.request.header.Authorization", "route.request.querystring.token"]);
+        let present = sources(&[
+            "route.request.header.Authorization",
+            "route.request.querystring.token",
+        ]);
         assert_eq!(missing_identity(&present, &handshake, &vars), None);
-        let absent = sources(&["route.request.header.Authorization", "route.request.querystring.other"]);
+        let absent = sources(&[
+            "route.request.header.Authorization",
+            "route.request.querystring.other",
+        ]);
         assert_eq!(
             missing_identity(&absent, &handshake, &vars),
             Some("route.request.querystring.other")
         );
         let empty = sources(&["route.request.header.Empty"]);
-        assert_eq!(missing_identity(&empty, &handshake, &vars), Some("route.request.header.Empty"));
+        assert_eq!(
+            missing_identity(&empty, &handshake, &vars),
+            Some("route.request.header.Empty")
+        );
     }
 
     #[test]

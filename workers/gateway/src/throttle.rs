@@ -122,7 +122,9 @@ mod tests {
 
     use super::*;
 
-    fn stage(default: (Option<f64>, Option<u32>), routes: &[(&str, (Option<f64>, Option<u32>))]) -> Stage {
+    type Limits = (Option<f64>, Option<u32>);
+
+    fn stage(default: Limits, routes: &[(&str, Limits)]) -> Stage {
         Stage {
             name: "api".into(),
             throttling_rate: default.0,
@@ -148,7 +150,10 @@ mod tests {
         assert!(bucket.try_take());
         let until = Instant::now() + Duration::from_secs(1);
         while !bucket.try_take() {
-            assert!(Instant::now() < until, "no token came back within a second at 1000/s");
+            assert!(
+                Instant::now() < until,
+                "no token came back within a second at 1000/s"
+            );
         }
     }
 
@@ -160,7 +165,10 @@ mod tests {
     #[test]
     fn route_settings_override_the_stage_default_one_by_one() {
         let routes = ["a".to_string(), "b".to_string(), "c".to_string()];
-        let stage = stage((Some(0.001), Some(5)), &[("b", (None, Some(2))), ("c", (Some(0.001), Some(1)))]);
+        let stage = stage(
+            (Some(0.001), Some(5)),
+            &[("b", (None, Some(2))), ("c", (Some(0.001), Some(1)))],
+        );
         let throttles = RouteThrottles::new(&stage, &routes);
         assert_eq!(admitted(&throttles, "a", 10), 5);
         assert_eq!(admitted(&throttles, "b", 10), 2);

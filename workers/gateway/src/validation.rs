@@ -47,8 +47,7 @@ impl Validators {
             .and_then(|k| route.by_key.get(k))
             .or_else(|| route.by_key.get("$default"))
             .ok_or_else(|| format!("no model matches the selection key {key:?} and there is no $default"))?;
-        let document: Value =
-            serde_json::from_str(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+        let document: Value = serde_json::from_str(body).map_err(|e| format!("the body is not JSON: {e}"))?;
         let errors: Vec<String> = validator
             .iter_errors(&document)
             .map(|e| format!("{}: {e}", e.instance_path()))
@@ -97,7 +96,11 @@ mod tests {
 
     use super::*;
 
-    fn api(models: &[(&str, Value)], route_models: &[(&str, &str)], expression: Option<&str>) -> WebSocketApi {
+    fn api(
+        models: &[(&str, Value)],
+        route_models: &[(&str, &str)],
+        expression: Option<&str>,
+    ) -> WebSocketApi {
         let route = Route {
             key: "enqueue".into(),
             integration: None,
@@ -107,7 +110,10 @@ mod tests {
             authorizer: None,
             api_key_required: false,
             model_selection_expression: expression.map(str::to_owned),
-            request_models: route_models.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            request_models: route_models
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         WebSocketApi {
             routes: [("enqueue".to_string(), route)].into(),
@@ -127,14 +133,28 @@ mod tests {
 
     #[test]
     fn the_default_model_validates_every_message_of_the_route() {
-        let api = api(&[("Job", task_schema())], &[("$default", "Job")], Some("$request.body.action"));
+        let api = api(
+            &[("Job", task_schema())],
+            &[("$default", "Job")],
+            Some("$request.body.action"),
+        );
         let validators = Validators::compile(&api).unwrap();
-        assert_eq!(validators.validate("enqueue", r#"{"action":"enqueue","task":"store"}"#), Ok(()));
-        let wrong = validators.validate("enqueue", r#"{"action":"enqueue","task":"drop"}"#).unwrap_err();
+        assert_eq!(
+            validators.validate("enqueue", r#"{"action":"enqueue","task":"store"}"#),
+            Ok(())
+        );
+        let wrong = validators
+            .validate("enqueue", r#"{"action":"enqueue","task":"drop"}"#)
+            .unwrap_err();
         assert!(wrong.contains("/task"), "{wrong}");
-        let missing = validators.validate("enqueue", r#"{"action":"enqueue"}"#).unwrap_err();
+        let missing = validators
+            .validate("enqueue", r#"{"action":"enqueue"}"#)
+            .unwrap_err();
         assert!(missing.contains("task"), "{missing}");
-        assert!(validators.validate("enqueue", "not json").unwrap_err().contains("not JSON"));
+        assert!(validators
+            .validate("enqueue", "not json")
+            .unwrap_err()
+            .contains("not JSON"));
         assert_eq!(validators.validate("other-route", "anything"), Ok(()));
     }
 
@@ -147,9 +167,15 @@ mod tests {
 
     #[test]
     fn no_matching_model_and_no_default_fails_validation() {
-        let api = api(&[("Job", task_schema())], &[("other", "Job")], Some("$request.body.action"));
+        let api = api(
+            &[("Job", task_schema())],
+            &[("other", "Job")],
+            Some("$request.body.action"),
+        );
         let validators = Validators::compile(&api).unwrap();
-        let error = validators.validate("enqueue", r#"{"action":"enqueue","task":"store"}"#).unwrap_err();
+        let error = validators
+            .validate("enqueue", r#"{"action":"enqueue","task":"store"}"#)
+            .unwrap_err();
         assert!(error.contains("no model matches"), "{error}");
     }
 
@@ -158,7 +184,11 @@ mod tests {
         let missing = api(&[], &[("$default", "Job")], Some("$default"));
         let error = Validators::compile(&missing).err().unwrap().to_string();
         assert!(error.contains("`Job`"), "{error}");
-        let broken = api(&[("Job", json!({"type": 7}))], &[("$default", "Job")], Some("$default"));
+        let broken = api(
+            &[("Job", json!({"type": 7}))],
+            &[("$default", "Job")],
+            Some("$default"),
+        );
         let error = format!("{:#}", Validators::compile(&broken).err().unwrap());
         assert!(error.contains("model `Job`"), "{error}");
     }
