@@ -66,7 +66,10 @@ mod tests {
         };
         let stack = Stack {
             api: Some(api),
-            usage_plans: vec![plan("local0000a", "api", &["A", "B"]), plan("local0000a", "other", &["C"])],
+            usage_plans: vec![
+                plan("local0000a", "api", &["A", "B"]),
+                plan("local0000a", "other", &["C"]),
+            ],
             ..Stack::default()
         };
         let keys = [key("A", true), key("B", false), key("C", true), key("D", true)];

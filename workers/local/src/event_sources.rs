@@ -183,7 +183,11 @@ impl Poller {
     async fn run_batch(&self, batch: &[Message]) {
         let mapping = &self.mapping;
         let event = sqs_event::lambda_event(batch, &mapping.source);
-        let answer = self.functions.invoke(&mapping.function, &event).await.map_err(|e| e.to_string());
+        let answer = self
+            .functions
+            .invoke(&mapping.function, &event)
+            .await
+            .map_err(|e| e.to_string());
         let ids: Vec<String> = batch
             .iter()
             .map(|m| m.message_id().unwrap_or_default().to_owned())

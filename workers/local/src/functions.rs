@@ -81,7 +81,9 @@ impl wsflow_gateway::Functions for LocalFunctions {
     async fn invoke(&self, function: &str, event: &Value) -> Result<Value, FunctionError> {
         match self.functions.get(function) {
             Some(Runnable::Pool(pool)) => pool.invoke(event).await.map_err(|error| match error {
-                InvokeError::Function { error_type, message } => FunctionError::Handler { error_type, message },
+                InvokeError::Function { error_type, message } => {
+                    FunctionError::Handler { error_type, message }
+                }
                 other => FunctionError::Failed(other.to_string()),
             }),
             Some(Runnable::Not(reason)) => Err(FunctionError::Failed(format!(

@@ -117,7 +117,11 @@ pub fn banner(stack: &Stack, endpoints: &Endpoints) -> String {
 /// route selects, for `$default`.
 fn websocket_walkthrough(stack: &Stack, api: &WebSocketApi, endpoints: &Endpoints) -> String {
     let (mut out, headers) = credentials(stack, api, &endpoints.backend);
-    let _ = writeln!(out, "  npx wscat -c '{}/any/custom/path?x=1'{headers}", endpoints.websocket());
+    let _ = writeln!(
+        out,
+        "  npx wscat -c '{}/any/custom/path?x=1'{headers}",
+        endpoints.websocket()
+    );
     let field = api.route_selection_expression.strip_prefix("$request.body.");
     for (key, route) in api.routes.iter().filter(|(key, _)| !key.starts_with('$')) {
         let Some(field) = field else { break };
@@ -153,7 +157,10 @@ fn credentials(stack: &Stack, api: &WebSocketApi, backend: &str) -> (String, Str
             .and_then(|f| f.env.get("JWT_SECRET_ID"))
             .map(|id| format!(" --secret-id {id}"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  TOKEN=$(wsflow --endpoint-url {backend} token --sub me{secret})");
+        let _ = writeln!(
+            out,
+            "  TOKEN=$(wsflow --endpoint-url {backend} token --sub me{secret})"
+        );
         headers.push_str(" -H \"Authorization: Bearer $TOKEN\"");
     }
     let header = api

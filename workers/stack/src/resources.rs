@@ -142,7 +142,9 @@ pub fn build(resolver: &Resolver<'_>) -> Result<Stack> {
     }
     let plan_keys = of("AWS::ApiGateway::UsagePlanKey");
     for resource in of("AWS::ApiGateway::UsagePlan") {
-        stack.usage_plans.push(usage_plan(resolver, resource, &plan_keys)?);
+        stack
+            .usage_plans
+            .push(usage_plan(resolver, resource, &plan_keys)?);
     }
     for resource in of("AWS::ApiGatewayV2::Api") {
         if stack
@@ -279,8 +281,9 @@ fn get_u32(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<u32
 fn get_f64(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>> {
     get_str(map, key, path)?
         .map(|text| {
-            text.parse::<f64>()
-                .map_err(|_| StackError::invalid(format!("{path}.{key}"), format!("`{text}` is not a number")))
+            text.parse::<f64>().map_err(|_| {
+                StackError::invalid(format!("{path}.{key}"), format!("`{text}` is not a number"))
+            })
         })
         .transpose()
 }
@@ -973,7 +976,12 @@ fn websocket_api(
             Some(Value::String(text)) => serde_json::from_str(&text)
                 .map_err(|e| StackError::invalid(mp.path("Schema"), format!("is not JSON: {e}")))?,
             Some(schema @ Value::Object(_)) => schema,
-            _ => return Err(StackError::invalid(mp.path("Schema"), "must be a JSON Schema object")),
+            _ => {
+                return Err(StackError::invalid(
+                    mp.path("Schema"),
+                    "must be a JSON Schema object",
+                ))
+            }
         };
         models.insert(mp.required_string("Name")?, schema);
     }
@@ -1018,7 +1026,10 @@ fn secret(resolver: &Resolver<'_>, resource: &Resource) -> Result<Secret> {
 
 fn generated_secret(settings: &Map<String, Value>, path: &str) -> Result<GeneratedSecret> {
     let flag = |key: &str| -> Result<bool> {
-        Ok(matches!(get_str(settings, key, path)?.as_deref(), Some("true" | "True")))
+        Ok(matches!(
+            get_str(settings, key, path)?.as_deref(),
+            Some("true" | "True")
+        ))
     };
     let template = match (
         get_str(settings, "SecretStringTemplate", path)?,
@@ -1089,7 +1100,10 @@ fn usage_plan(resolver: &Resolver<'_>, resource: &Resource, plan_keys: &[&Resour
                 .map_err(|_| StackError::invalid(format!("{path}.Limit"), "is not a whole number"))?;
             limit.map(|limit| Quota {
                 limit,
-                period: get_str(&map, "Period", &path).ok().flatten().unwrap_or_else(|| "DAY".into()),
+                period: get_str(&map, "Period", &path)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "DAY".into()),
             })
         }
         _ => None,

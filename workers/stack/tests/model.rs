@@ -261,10 +261,17 @@ fn models_secrets_api_keys_and_usage_plans() {
     assert_eq!(given.name, "wsflow-Given");
     assert_eq!(given.value, wsflow_stack::SecretValue::Given("abc".into()));
     // Secrets Manager takes the name wherever it takes the ARN.
-    assert_eq!(stack.function("Fn").unwrap().env["JWT_SECRET_ID"], "wsflow/jwt-signing-key");
+    assert_eq!(
+        stack.function("Fn").unwrap().env["JWT_SECRET_ID"],
+        "wsflow/jwt-signing-key"
+    );
 
     assert_eq!(stack.api_keys.len(), 2);
-    let client = stack.api_keys.iter().find(|k| k.logical_id == "ClientKey").unwrap();
+    let client = stack
+        .api_keys
+        .iter()
+        .find(|k| k.logical_id == "ClientKey")
+        .unwrap();
     assert!(client.enabled && client.value.is_none());
     let off = stack.api_keys.iter().find(|k| k.logical_id == "OffKey").unwrap();
     assert!(!off.enabled);
@@ -273,7 +280,10 @@ fn models_secrets_api_keys_and_usage_plans() {
     assert_eq!(plan.api_id, "local0000a");
     assert_eq!(plan.stages, ["api"]);
     assert_eq!(plan.throttle, Some((2.5, 4)));
-    assert_eq!(plan.quota.as_ref().map(|q| (q.limit, q.period.as_str())), Some((1000, "WEEK")));
+    assert_eq!(
+        plan.quota.as_ref().map(|q| (q.limit, q.period.as_str())),
+        Some((1000, "WEEK"))
+    );
     assert_eq!(plan.keys, ["ClientKey"]);
     for id in ["Key", "ClientKey", "Plan", "PlanKey"] {
         assert_eq!(handling_of(&stack, id), &Handling::Provisioned, "{id}");
@@ -284,6 +294,8 @@ fn models_secrets_api_keys_and_usage_plans() {
 fn a_model_whose_schema_is_not_json_is_named() {
     let mut template = secured_template();
     template["Resources"]["TextModel"]["Properties"]["Schema"] = json!("{not json");
-    let error = wsflow_stack::from_json(&template, &env()).unwrap_err().to_string();
+    let error = wsflow_stack::from_json(&template, &env())
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("TextModel") && error.contains("Schema"), "{error}");
 }

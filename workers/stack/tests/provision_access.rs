@@ -30,28 +30,47 @@ async fn secrets_api_keys_and_usage_plans_are_created_once() -> anyhow::Result<(
     };
 
     let first = provision(&stack, &sdk, backend.clone()).await?;
-    assert!(first.resources.iter().all(|r| r.action == Action::Created), "{first:#?}");
+    assert!(
+        first.resources.iter().all(|r| r.action == Action::Created),
+        "{first:#?}"
+    );
     assert_eq!(first.resources.len(), 4);
     assert_eq!(first.api_keys.len(), 1);
     let key = &first.api_keys[0];
     assert!(key.enabled && key.value.len() >= 20, "{key:?}");
-    assert!(!format!("{key:?}").contains(&key.value), "the key's value must not be in Debug output");
+    assert!(
+        !format!("{key:?}").contains(&key.value),
+        "the key's value must not be in Debug output"
+    );
 
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-    let signing = secrets.get_secret_value().secret_id("wsflow/jwt-signing-key").send().await?;
+    let signing = secrets
+        .get_secret_value()
+        .secret_id("wsflow/jwt-signing-key")
+        .send()
+        .await?;
     let signing = signing.secret_string().unwrap_or_default().to_owned();
     assert_eq!(signing.len(), 48);
     assert!(signing.chars().all(char::is_alphanumeric), "{signing}");
     let json_secret = secrets.get_secret_value().secret_id("wsflow-Json").send().await?;
-    let json_secret: serde_json::Value = serde_json::from_str(json_secret.secret_string().unwrap_or_default())?;
+    let json_secret: serde_json::Value =
+        serde_json::from_str(json_secret.secret_string().unwrap_or_default())?;
     assert_eq!(json_secret["user"], "app");
     assert!(json_secret["password"].as_str().is_some_and(|p| !p.is_empty()));
 
     let apigateway = aws_sdk_apigateway::Client::new(&sdk);
-    let plans = apigateway.get_usage_plans().send().await?.items.unwrap_or_default();
+    let plans = apigateway
+        .get_usage_plans()
+        .send()
+        .await?
+        .items
+        .unwrap_or_default();
     assert_eq!(plans.len(), 1);
     let plan = &plans[0];
-    assert_eq!(plan.throttle().map(|t| (t.rate_limit, t.burst_limit)), Some((10.0, 5)));
+    assert_eq!(
+        plan.throttle().map(|t| (t.rate_limit, t.burst_limit)),
+        Some((10.0, 5))
+    );
     assert_eq!(plan.quota().map(|q| q.limit), Some(100));
     let plan_keys = apigateway
         .get_usage_plan_keys()
@@ -65,9 +84,16 @@ async fn secrets_api_keys_and_usage_plans_are_created_once() -> anyhow::Result<(
 
     // Again: everything reused, the secret and the key keep their values.
     let second = provision(&stack, &sdk, backend).await?;
-    assert!(second.resources.iter().all(|r| r.action == Action::Reused), "{second:#?}");
+    assert!(
+        second.resources.iter().all(|r| r.action == Action::Reused),
+        "{second:#?}"
+    );
     assert_eq!(second.api_keys, first.api_keys);
-    let again = secrets.get_secret_value().secret_id("wsflow/jwt-signing-key").send().await?;
+    let again = secrets
+        .get_secret_value()
+        .secret_id("wsflow/jwt-signing-key")
+        .send()
+        .await?;
     assert_eq!(again.secret_string(), Some(signing.as_str()));
     Ok(())
 }

@@ -42,13 +42,26 @@ pub async fn provision_api_keys(
     let mut keys = Vec::new();
     for key in &stack.api_keys {
         let (provisioned, action) = provision_key(client, key).await?;
-        resources.push(entry(&key.logical_id, "AWS::ApiGateway::ApiKey", &provisioned.id, action));
+        resources.push(entry(
+            &key.logical_id,
+            "AWS::ApiGateway::ApiKey",
+            &provisioned.id,
+            action,
+        ));
         keys.push(provisioned);
     }
-    let ids: BTreeMap<&str, &str> = keys.iter().map(|k| (k.logical_id.as_str(), k.id.as_str())).collect();
+    let ids: BTreeMap<&str, &str> = keys
+        .iter()
+        .map(|k| (k.logical_id.as_str(), k.id.as_str()))
+        .collect();
     for plan in &stack.usage_plans {
         let (plan_id, action) = provision_plan(client, plan).await?;
-        resources.push(entry(&plan.logical_id, "AWS::ApiGateway::UsagePlan", &plan_id, action));
+        resources.push(entry(
+            &plan.logical_id,
+            "AWS::ApiGateway::UsagePlan",
+            &plan_id,
+            action,
+        ));
         for key in &plan.keys {
             let key_id = ids.get(key.as_str()).ok_or_else(|| {
                 StackError::invalid(
@@ -106,8 +119,12 @@ async fn provision_key(client: &Client, key: &ApiKey) -> Result<(ProvisionedKey,
     };
     let provisioned = ProvisionedKey {
         logical_id: key.logical_id.clone(),
-        id: found.id.ok_or_else(|| error("the backend returned no key id".into()))?,
-        value: found.value.ok_or_else(|| error("the backend returned no key value".into()))?,
+        id: found
+            .id
+            .ok_or_else(|| error("the backend returned no key id".into()))?,
+        value: found
+            .value
+            .ok_or_else(|| error("the backend returned no key value".into()))?,
         enabled: found.enabled,
     };
     Ok((provisioned, action))
@@ -133,9 +150,12 @@ async fn provision_plan(client: &Client, plan: &UsagePlan) -> Result<(String, Ac
         .iter()
         .map(|stage| ApiStage::builder().api_id(&plan.api_id).stage(stage).build())
         .collect();
-    let throttle = plan
-        .throttle
-        .map(|(rate, burst)| ThrottleSettings::builder().rate_limit(rate).burst_limit(burst as i32).build());
+    let throttle = plan.throttle.map(|(rate, burst)| {
+        ThrottleSettings::builder()
+            .rate_limit(rate)
+            .burst_limit(burst as i32)
+            .build()
+    });
     let quota = plan.quota.as_ref().map(|q| {
         QuotaSettings::builder()
             .limit(i32::try_from(q.limit).unwrap_or(i32::MAX))
@@ -151,7 +171,9 @@ async fn provision_plan(client: &Client, plan: &UsagePlan) -> Result<(String, Ac
         .send()
         .await
         .map_err(|e| error(DisplayErrorContext(e).to_string()))?;
-    let id = created.id.ok_or_else(|| error("the backend returned no usage plan id".into()))?;
+    let id = created
+        .id
+        .ok_or_else(|| error("the backend returned no usage plan id".into()))?;
     Ok((id, Action::Created))
 }
 

@@ -14,7 +14,10 @@ pub async fn provision_secret(client: &Client, secret: &Secret) -> Result<Provis
     let existing = client.describe_secret().secret_id(&secret.name).send().await;
     let action = match existing {
         Ok(_) => Action::Reused,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
             let value = match &secret.value {
                 SecretValue::Given(text) => text.clone(),
                 SecretValue::Generated(settings) => generate(client, settings).await.map_err(error)?,
