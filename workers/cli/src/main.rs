@@ -6,6 +6,7 @@ mod dlq;
 mod queues;
 mod send;
 mod shutdown;
+mod token;
 mod worker;
 
 use std::process::ExitCode;
@@ -49,6 +50,7 @@ enum Command {
     Dev(dev::DevArgs),
     Dlq(dlq::DlqArgs),
     Send(send::SendArgs),
+    Token(token::TokenArgs),
     Worker(worker::WorkerArgs),
 }
 
@@ -60,6 +62,7 @@ async fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args, cli.endpoint_url, cli.region).await,
         Command::Dlq(args) => dlq::run(&context, args).await,
         Command::Send(args) => send::run(&context, args).await,
+        Command::Token(args) => token::run(&context, args).await,
         Command::Worker(args) => worker::run(&context, args).await,
     };
     match outcome {

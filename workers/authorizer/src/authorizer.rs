@@ -1,0 +1,215 @@
+//! One `$connect` authorization: the token, the key its algorithm calls for, the decision, the
+//! log line and the answer.
+
+use aws_config::SdkConfig;
+use jsonwebtoken::{decode_header, Algorithm};
+use lambda_runtime::Diagnostic;
+use serde_json::Value;
+
+use crate::config::AuthorizerConfig;
+use crate::decision::Decision;
+use crate::jwks::{Jwks, JwksError};
+use crate::request::ConnectRequest;
+use crate::secret::{SecretError, SharedSecret};
+use crate::verification::{verify, Expected};
+
+/// No key to check tokens with: an outage or a misconfiguration, not the client's fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Jwks(#[from] JwksError),
+}
+
+pub struct Authorizer {
+    expected: Expected,
+    secret: Option<SharedSecret>,
+    jwks: Option<Jwks>,
+}
+
+impl Authorizer {
+    /// Reads no key yet: each is loaded on the first token that needs it.
+    pub fn new(config: &AuthorizerConfig, sdk: &SdkConfig) -> std::io::Result<Authorizer> {
+        Ok(Authorizer {
+            expected: Expected {
+                audience: config.audience.clone(),
+                issuer: config.issuer.clone(),
+            },
+            secret: config
+                .secret_id
+                .as_deref()
+                .map(|id| SharedSecret::new(aws_sdk_secretsmanager::Client::new(sdk), id)),
+            jwks: config.jwks_url.clone().map(Jwks::new).transpose()?,
+        })
+    }
+
+    /// The invocation's result. A missing key fails with another message than `Unauthorized`,
+    /// so API Gateway answers 500: clients are not told their valid token is bad.
+    pub async fn handle(&self, request: ConnectRequest) -> Result<Value, Diagnostic> {
+        let connection_id = request
+            .request_context
+            .connection_id
+            .as_deref()
+            .unwrap_or_default();
+        match self.decide(request.token()).await {
+            Ok(decision) => {
+                log(&decision, connection_id);
+                decision.response(&request.method_arn)
+            }
+            Err(e) => {
+                tracing::error!(connection_id, error = %e, "no key to verify the token with");
+                Err(Diagnostic {
+                    error_type: "KeyUnavailable".into(),
+                    error_message: "the token verification key is unavailable".into(),
+                })
+            }
+        }
+    }
+
+    pub async fn decide(&self, token: Option<&str>) -> Result<Decision, KeyError> {
+        let Some(token) = token else {
+            return Ok(Decision::unauthorized("no token"));
+        };
+        let Ok(header) = decode_header(token) else {
+            return Ok(Decision::unauthorized("malformed token"));
+        };
+        match (header.alg, &self.secret, &self.jwks) {
+            (Algorithm::HS256, Some(secret), _) => Ok(verify(token, secret.key().await?, &self.expected)),
+            (Algorithm::RS256, _, Some(jwks)) => {
+                let Some(kid) = header.kid else {
+                    return Ok(Decision::unauthorized("no key id"));
+                };
+                Ok(match jwks.key(&kid).await? {
+                    Some(key) => verify(token, &key, &self.expected),
+                    None => Decision::unauthorized("unknown key id"),
+                })
+            }
+            _ => Ok(Decision::unauthorized("algorithm not accepted")),
+        }
+    }
+}
+
+/// The decision with what explains it; never the token.
+fn log(decision: &Decision, connection_id: &str) {
+    match decision {
+        Decision::Allow { sub } => {
+            tracing::info!(decision = "allow", sub = %sub, connection_id, "connection authorized")
+        }
+        Decision::Deny { sub, reason } => {
+            tracing::info!(decision = "deny", reason, sub = %sub, connection_id, "connection denied")
+        }
+        Decision::Unauthorized { reason } => {
+            tracing::info!(
+                decision = "unauthorized",
+                reason,
+                connection_id,
+                "connection refused"
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_config::BehaviorVersion;
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    use serde_json::json;
+
+    /// Tokens refused here are refused before any key is read: no backend is involved.
+    fn authorizer(secret_id: Option<&str>, jwks_url: Option<&str>) -> Authorizer {
+        let config = AuthorizerConfig {
+            audience: "wsflow".into(),
+            issuer: None,
+            secret_id: secret_id.map(str::to_owned),
+            jwks_url: jwks_url.map(|u| u.parse().unwrap()),
+        };
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        Authorizer::new(&config, &sdk).unwrap()
+    }
+
+    fn token(header: Header) -> String {
+        let claims =
+            json!({ "sub": "alice", "aud": "wsflow", "exp": jsonwebtoken::get_current_timestamp() + 60 });
+        let key = match header.alg {
+            Algorithm::RS256 => {
+                EncodingKey::from_rsa_pem(include_bytes!("../tests/fixtures/rsa-private.pem")).unwrap()
+            }
+            _ => EncodingKey::from_secret(b"k"),
+        };
+        encode(&header, &claims, &key).unwrap()
+    }
+
+    async fn decide(authorizer: &Authorizer, token: Option<&str>) -> Decision {
+        authorizer.decide(token).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn no_token_and_garbage_are_unauthorized() {
+        let a = authorizer(Some("s"), None);
+        assert_eq!(decide(&a, None).await, Decision::unauthorized("no token"));
+        assert_eq!(
+            decide(&a, Some("not-a-jwt")).await,
+            Decision::unauthorized("malformed token")
+        );
+    }
+
+    #[tokio::test]
+    async fn rs256_is_refused_without_a_key_set() {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("wsflow-test-1".into());
+        let rs256 = token(header);
+        let a = authorizer(Some("s"), None);
+        assert_eq!(
+            decide(&a, Some(&rs256)).await,
+            Decision::unauthorized("algorithm not accepted")
+        );
+    }
+
+    #[tokio::test]
+    async fn hs256_is_refused_without_a_shared_secret() {
+        let a = authorizer(None, Some("http://127.0.0.1:9/jwks.json"));
+        let hs256 = token(Header::new(Algorithm::HS256));
+        assert_eq!(
+            decide(&a, Some(&hs256)).await,
+            Decision::unauthorized("algorithm not accepted")
+        );
+        let hs512 = token(Header::new(Algorithm::HS512));
+        assert_eq!(
+            decide(&a, Some(&hs512)).await,
+            Decision::unauthorized("algorithm not accepted")
+        );
+    }
+
+    #[tokio::test]
+    async fn rs256_without_a_key_id_is_unauthorized() {
+        let a = authorizer(None, Some("http://127.0.0.1:9/jwks.json"));
+        let rs256 = token(Header::new(Algorithm::RS256));
+        assert_eq!(
+            decide(&a, Some(&rs256)).await,
+            Decision::unauthorized("no key id")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_key_set_is_an_outage_not_a_bad_token() {
+        let a = authorizer(None, Some("http://127.0.0.1:9/jwks.json"));
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("wsflow-test-1".into());
+        let rs256 = token(header);
+        let error = a.decide(Some(&rs256)).await.unwrap_err();
+        assert!(matches!(error, KeyError::Jwks(_)), "{error}");
+        assert!(
+            error.to_string().contains("http://127.0.0.1:9/jwks.json"),
+            "{error}"
+        );
+        // Within the minute the server is not asked again, and the key id is unknown.
+        assert_eq!(
+            decide(&a, Some(&rs256)).await,
+            Decision::unauthorized("unknown key id")
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The HS256 key, a Secrets Manager secret's SecretString (its bytes as they are).
+
+use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use aws_sdk_secretsmanager::Client;
+use tokio::sync::OnceCell;
+
+use crate::verification::VerificationKey;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("secret `{0}` does not exist")]
+    NotFound(String),
+    #[error("secret `{0}` has no SecretString (a binary secret cannot be the signing key)")]
+    NotAString(String),
+    #[error("secret `{0}` is empty")]
+    Empty(String),
+    #[error("reading secret `{id}`: {message}")]
+    Call { id: String, message: String },
+}
+
+/// GetSecretValue, with the secret named in every error.
+pub async fn read(client: &Client, id: &str) -> Result<String, SecretError> {
+    let out = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception())
+            {
+                SecretError::NotFound(id.to_owned())
+            } else {
+                SecretError::Call {
+                    id: id.to_owned(),
+                    message: DisplayErrorContext(e).to_string(),
+                }
+            }
+        })?;
+    match out.secret_string {
+        Some(value) if value.is_empty() => Err(SecretError::Empty(id.to_owned())),
+        Some(value) => Ok(value),
+        None => Err(SecretError::NotAString(id.to_owned())),
+    }
+}
+
+/// The HS256 key, read on the first HS256 token and kept for the process lifetime.
+///
+/// Lazily rather than at init: a failed read then fails one invocation (API Gateway answers 500)
+/// and the next one tries again in the same execution environment, where a failed init would
+/// cost a new cold start each time; and an environment that only ever sees RS256 tokens never
+/// reads it. A failed read is not cached.
+pub struct SharedSecret {
+    client: Client,
+    id: String,
+    key: OnceCell<VerificationKey>,
+}
+
+impl SharedSecret {
+    pub fn new(client: Client, id: &str) -> SharedSecret {
+        SharedSecret {
+            client,
+            id: id.to_owned(),
+            key: OnceCell::new(),
+        }
+    }
+
+    pub async fn key(&self) -> Result<&VerificationKey, SecretError> {
+        self.key
+            .get_or_try_init(|| async {
+                // Boxed: the SDK call's future nests deep enough to overflow rustc's query depth
+                // limit in the binary's main future; it runs once per process anyway.
+                let secret = Box::pin(read(&self.client, &self.id)).await?;
+                tracing::info!(secret_id = %self.id, "HS256 key loaded");
+                Ok(VerificationKey::hs256(secret.as_bytes()))
+            })
+            .await
+    }
+}
