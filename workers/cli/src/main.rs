@@ -32,7 +32,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
   wsflow worker --queue-url http://127.0.0.1:4566/000000000000/wsflow-jobs.fifo
   wsflow --endpoint-url http://127.0.0.1:4566 dlq stats --queue wsflow-jobs-dlq.fifo")]
 struct Cli {
-    /// AWS endpoint for SQS, DynamoDB and Step Functions (overrides AWS_ENDPOINT_URL).
+    /// AWS endpoint for every service the CLI calls (overrides AWS_ENDPOINT_URL).
     #[arg(long, global = true, value_name = "URL")]
     endpoint_url: Option<String>,
     /// AWS region (overrides AWS_REGION and the profile).
