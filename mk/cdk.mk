@@ -3,12 +3,18 @@
 # where cargo-lambda, cfn-lint and the zig of the `ziglang` package are.
 #
 #   make cdk-test   type check, unit tests, asl-validator, offline synth, cfn-lint
-#   make synth      build/template.json, synthesized without building the Rust functions
+#   make synth      build/template.json, synthesized without building the Rust functions, and
+#                   build/template-api-keys.json (API keys on, a strict enqueue throttle) for the
+#                   end-to-end tests of those features
 #   make package    build/cdk.out, a deployable cloud assembly with the arm64 Rust binaries
 
 CDK_DIR := $(CURDIR)/cdk
 CDK_BUILD := $(CURDIR)/build
 CDK_TEMPLATE := $(CDK_BUILD)/template.json
+CDK_TEMPLATE_API_KEYS := $(CDK_BUILD)/template-api-keys.json
+# The context of the second template (the default route throttles plus one on enqueue).
+CDK_API_KEYS_CONTEXT := -c apiKeys=true \
+	-c routeThrottles='{"enqueue":{"rate":1,"burst":2},"sync_sfn":{"rate":20,"burst":10}}'
 CDK_DEPS_STAMP := $(CDK_DIR)/node_modules/.package-lock.stamp
 
 # Synth needs no credentials and makes no network calls with these (the app is
@@ -31,18 +37,20 @@ $(CDK_DEPS_STAMP): $(CDK_DIR)/package-lock.json
 
 # RustFunction asks `cargo lambda` for its version even when bundling is skipped: venv first.
 synth: venv cdk-deps
-	rm -rf $(CDK_BUILD)/cdk.synth
+	rm -rf $(CDK_BUILD)/cdk.synth $(CDK_BUILD)/cdk.synth-api-keys
 	cd $(CDK_DIR) && CDK_SKIP_BUNDLING=1 $(CDK_SYNTH) -o $(CDK_BUILD)/cdk.synth
 	cp $(CDK_BUILD)/cdk.synth/Wsflow.template.json $(CDK_TEMPLATE)
-	@echo "template: $(CDK_TEMPLATE)"
+	cd $(CDK_DIR) && CDK_SKIP_BUNDLING=1 $(CDK_SYNTH) -o $(CDK_BUILD)/cdk.synth-api-keys $(CDK_API_KEYS_CONTEXT)
+	cp $(CDK_BUILD)/cdk.synth-api-keys/Wsflow.template.json $(CDK_TEMPLATE_API_KEYS)
+	@echo "templates: $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS)"
 
 cdk-test: venv cdk-deps synth
 	cd $(CDK_DIR) && npx tsc --noEmit
 	cd $(CDK_DIR) && node --import tsx test/all.ts
 	cd $(CDK_DIR) && npx tsx scripts/validate-asl.ts
 	# W3005 (redundant DependsOn) is how CDK orders roles before their users; every other rule applies.
-	cfn-lint --ignore-checks W3005 -- $(CDK_TEMPLATE)
-	@echo "cfn-lint: $(CDK_TEMPLATE) passed"
+	cfn-lint --ignore-checks W3005 -- $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS)
+	@echo "cfn-lint: $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS) passed"
 
 # Real bundling: cargo-lambda-cdk runs `cargo lambda build --release --arm64` per function,
 # cross-compiling with zig (`python3 -m ziglang`, from the venv).

@@ -1,14 +1,11 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { WsflowStack } from '../lib/wsflow-stack';
+import { buildApp } from '../lib/app';
 
 // CDK_SKIP_BUNDLING=1 synthesizes without building the Rust functions (tests, local mode,
 // cfn-lint). The CLI reserves the aws:cdk: context prefix, so the app sets it itself.
 const app = new App({
   postCliContext: process.env.CDK_SKIP_BUNDLING ? { 'aws:cdk:bundling-stacks': [] } : undefined,
 });
-new WsflowStack(app, 'Wsflow', {
-  stackName: app.node.tryGetContext('stackName') ?? 'wsflow',
-  description: 'wsflow: event-driven workflows behind an API Gateway WebSocket API',
-});
+buildApp(app);
 app.synth();

@@ -1,8 +1,12 @@
 import { resolve } from 'node:path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
   CachePolicy,
+  CacheQueryStringBehavior,
   Distribution,
   Function as CloudFrontFunction,
   FunctionCode,
@@ -15,6 +19,7 @@ import {
   OriginRequestQueryStringBehavior,
   OriginSslPolicy,
   PriceClass,
+  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -23,9 +28,19 @@ import { Construct } from 'constructs';
 /** The header the viewer-request function fills with the client's path. */
 export const WS_URI_HEADER = 'ws-uri';
 
+/** The header that carries an API key (the API's key selection expression). */
+export const API_KEY_HEADER = 'x-api-key';
+
+/** Status codes CloudFront would otherwise cache for 10 s (its default error caching TTL). */
+const CACHEABLE_ERRORS = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+
 export interface EdgeProps {
   readonly apiId: string;
   readonly stage: string;
+  /** ARN of a WAF web ACL (scope CLOUDFRONT) to attach. */
+  readonly webAclArn?: string;
+  /** Custom domain, with its ACM certificate (us-east-1). */
+  readonly domain?: { readonly name: string; readonly certificateArn: string };
 }
 
 /**
@@ -55,14 +70,38 @@ export class Edge extends Construct {
         'Sec-WebSocket-Protocol',
         'Sec-WebSocket-Extensions',
         WS_URI_HEADER,
+        // Forwarded whether or not the API requires keys, so turning them on needs no CloudFront change.
+        API_KEY_HEADER,
       ),
       queryStringBehavior: OriginRequestQueryStringBehavior.all(),
       cookieBehavior: OriginRequestCookieBehavior.none(),
     });
 
+    // CloudFront refuses origin request policies that forward Authorization (HTTP 400): it must
+    // be part of a cache key, so that a cached response never answers another caller. A policy
+    // that disables caching (max TTL 0) cannot name headers, hence a 1 s maximum; the default TTL
+    // of 0 caches nothing the origin does not ask to cache, and WebSocket upgrades are never
+    // cached. Query strings (the `token` of browsers) are in the key for the same reason.
+    const authorization = new CachePolicy(this, 'AuthorizationCachePolicy', {
+      comment: 'Authorization header and query strings in the cache key (forwards them); effectively no caching',
+      headerBehavior: CacheHeaderBehavior.allowList('Authorization'),
+      queryStringBehavior: CacheQueryStringBehavior.all(),
+      cookieBehavior: CacheCookieBehavior.none(),
+      defaultTtl: Duration.seconds(0),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.seconds(1),
+    });
+
     this.distribution = new Distribution(this, 'Distribution', {
       comment: `${stack.stackName} WebSocket API`,
       priceClass: PriceClass.PRICE_CLASS_100,
+      webAclId: props.webAclArn,
+      domainNames: props.domain ? [props.domain.name] : undefined,
+      certificate: props.domain ? Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn) : undefined,
+      minimumProtocolVersion: props.domain ? SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      // A refused handshake (403 from the authorizer or a missing API key) must not be served to
+      // the next client with the same cache key, e.g. one that differs only in x-api-key.
+      errorResponses: CACHEABLE_ERRORS.map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
       defaultBehavior: {
         origin: new HttpOrigin(`${props.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`, {
           originPath: `/${props.stage}`,
@@ -71,7 +110,7 @@ export class Edge extends Construct {
         }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
-        cachePolicy: CachePolicy.CACHING_DISABLED,
+        cachePolicy: authorization,
         originRequestPolicy: handshake,
         functionAssociations: [{ function: wsUri, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
@@ -79,11 +118,15 @@ export class Edge extends Construct {
     const acknowledge = (id: string, reason: string) => Validations.of(this.distribution).acknowledge({ id, reason });
     acknowledge('AwsSolutions-CFR1', 'The service is not restricted by country; a deployment that must be adds a geo '
       + 'restriction to the distribution.');
-    acknowledge('AwsSolutions-CFR2', 'WAF inspects only the WebSocket handshake, never the frames after it; the API '
-      + 'stage throttles connections and messages instead.');
+    if (!props.webAclArn) {
+      acknowledge('AwsSolutions-CFR2', 'WAF is turned off (context waf=false); it would inspect only the WebSocket '
+        + 'handshake anyway, and the API stage throttles connections and messages.');
+    }
     acknowledge('AwsSolutions-CFR3', 'CloudFront standard logs would record only handshakes; the API stage access log '
       + 'records every connect, message and disconnect (context accessLogs).');
-    acknowledge('AwsSolutions-CFR4', 'With the default *.cloudfront.net certificate CloudFront does not let the minimum '
-      + 'TLS version be chosen; it needs a custom domain and certificate, which this stack does not manage.');
+    if (!props.domain) {
+      acknowledge('AwsSolutions-CFR4', 'With the default *.cloudfront.net certificate CloudFront does not let the minimum '
+        + 'TLS version be chosen; a custom domain (context domainName and certificateArn) gets TLS 1.2 (TLSv1.2_2021).');
+    }
   }
 }

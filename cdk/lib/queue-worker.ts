@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -84,10 +84,14 @@ export class QueueWorker extends Construct {
       resource: props.apiId,
       resourceName: connectionsPath,
     })]);
-    // cdk-nag names this finding after the ARN, with references shown as <LogicalId>.
+    // cdk-nag names this finding after the ARN, with references shown as <LogicalId> (and the
+    // region and account as they are: pseudo parameters, or literals in a stack bound to them).
     const apiLogicalId: string = stack.resolve(props.apiId).Ref;
+    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+    const arn = `arn:${shown(stack.partition, 'AWS::Partition')}:execute-api:${shown(stack.region, 'AWS::Region')}`
+      + `:${shown(stack.account, 'AWS::AccountId')}:<${apiLogicalId}>/${connectionsPath}`;
     Validations.of(worker.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${connectionsPath}]`,
+      id: `AwsSolutions-IAM5[Resource::${arn}]`,
       reason: 'The connection a reply goes to is known only at run time; the wildcard covers just the connection id, '
         + 'on POST to this API stage\'s @connections.',
     });

@@ -10,28 +10,54 @@
  */
 const jsonString = (expr: string) => String.raw`$util.escapeJavaScript(${expr}).replaceAll("\\'", "'")`;
 
-/** Collects a parameter map (header or querystring) into `$<into>` as the members of a JSON object. */
-const jsonMembers = (map: string, into: string) => String.raw`#set($${into} = "")
+/**
+ * Credentials a client may present on $connect: the JWT (Authorization header or `token` query
+ * parameter) and the API key. The connection record keeps the other headers and parameters, so
+ * these are left out of it: a token or key must not sit in a table.
+ */
+export const CREDENTIAL_HEADERS = ['Authorization', 'x-api-key'];
+export const CREDENTIAL_QUERY_PARAMETERS = ['token'];
+
+/**
+ * Collects a parameter map (header or querystring) into `$<into>` as the members of a JSON
+ * object, without the named parameters (compared ignoring case).
+ */
+const jsonMembers = (map: string, into: string, without: string[]) => String.raw`#set($${into} = "")
 #set($sep = "")
 #foreach($name in $input.params().${map}.keySet())
+#if(${without.map((n) => `!$name.equalsIgnoreCase("${n}")`).join(' && ')})
 #set($key = ${jsonString('$name')})
 #set($value = ${jsonString(`$input.params().${map}.get($name)`)})
 #set($${into} = "$${into}$sep$q$key$q:$q$value$q")
 #set($sep = ",")
+#end
 #end`;
 
-/** $connect: DynamoDB PutItem of the connection record, kept for 24 hours. */
+/**
+ * $connect: DynamoDB PutItem of the connection record, kept for 24 hours. With the JWT
+ * authorizer the record also holds the principal and the user id the authorizer returned;
+ * without one (context auth=none) both are empty and the attributes are left out.
+ */
 export function connectRequest(table: string): string {
   return String.raw`## The CloudFront function moved the client's path into ws-uri; without CloudFront it is "/".
 #set($path = $input.params('ws-uri'))
 #if("$!path" == "")#set($path = "/")#end
 #set($ttl = $context.requestTimeEpoch / 1000 + 86400)
 #set($q = '"')
-${jsonMembers('header', 'headers')}
-${jsonMembers('querystring', 'query')}
+## Set by the $connect authorizer (context auth=jwt); empty without one.
+#set($principalId = "$!context.authorizer.principalId")
+#set($userId = "$!context.authorizer.userId")
+${jsonMembers('header', 'headers', CREDENTIAL_HEADERS)}
+${jsonMembers('querystring', 'query', CREDENTIAL_QUERY_PARAMETERS)}
 {
   "TableName": "${table}",
   "Item": {
+#if($principalId != "")
+    "principalId": {"S": "${jsonString('$principalId')}"},
+#end
+#if($userId != "")
+    "userId": {"S": "${jsonString('$userId')}"},
+#end
     "connectionId": {"S": "$context.connectionId"},
     "sk": {"S": "conn"},
     "path": {"S": "${jsonString('$path')}"},

@@ -2,9 +2,14 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnIntegrationResponse,
+  CfnModel,
+  CfnRoute,
+  CfnStage,
+  IWebSocketRouteAuthorizer,
   LogGroupLogDestination,
   PassthroughBehavior,
   WebSocketApi,
+  WebSocketApiKeySelectionExpression,
   WebSocketIntegration,
   WebSocketRoute,
   WebSocketStage,
@@ -16,6 +21,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { RouteThrottle } from './config';
+import { enqueueModel, RequestModel, workflowModel } from './request-models';
 import { RustLambda } from './rust-lambda';
 import * as vtl from './templates';
 
@@ -23,7 +30,13 @@ export interface WebSocketGatewayProps {
   readonly stage: string;
   readonly throttleRate: number;
   readonly throttleBurst: number;
+  /** Stage throttling of single routes, by route key. */
+  readonly routeThrottles: Readonly<Record<string, RouteThrottle>>;
   readonly accessLogs: boolean;
+  /** Authorizer of $connect; without one the API is open. */
+  readonly connectAuthorizer?: IWebSocketRouteAuthorizer;
+  /** $connect requires an API key (header x-api-key). */
+  readonly apiKeys: boolean;
   readonly connections: ITable;
   readonly queue: IQueue;
   readonly syncWorkflow: IStateMachine;
@@ -42,6 +55,11 @@ interface ServiceRoute {
   readonly requestParameters?: Record<string, string>;
   /** Two-way routes: the template that turns the service's reply into the client's reply. */
   readonly responseTemplate?: string;
+  /** The model API Gateway validates the message against before calling the service. */
+  readonly requestModel?: RequestModel;
+  readonly authorizer?: IWebSocketRouteAuthorizer;
+  /** The client must present an API key (API Gateway checks keys on $connect only). */
+  readonly apiKeyRequired?: boolean;
 }
 
 /** cdk-nag's AwsSolutions-APIG4 (no authorization) for one route, with the reason that applies to it. */
@@ -49,8 +67,8 @@ function acknowledgeOpenRoute(route: WebSocketRoute): void {
   Validations.of(route).acknowledge({
     id: 'AwsSolutions-APIG4',
     reason: route.routeKey === '$connect'
-      ? 'The API is deliberately open: clients are identified only by their connection id, and the stage is '
-        + 'throttled. A deployment that serves user data adds a REQUEST authorizer to $connect.'
+      ? 'The API is deliberately open (context auth=none): clients are identified only by their connection id, and '
+        + 'the stage is throttled. The default, auth=jwt, puts a JWT authorizer on $connect.'
       : 'API Gateway authorizes WebSocket clients once, on $connect; other routes cannot have an authorizer.',
   });
 }
@@ -60,11 +78,15 @@ const ONE_TEMPLATE = '\\$default';
 
 /**
  * The WebSocket API (route selection `$request.body.action`), its stage and its routes. Every
- * service integration has a role of its own that may do one action on one resource.
+ * service integration has a role of its own that may do one action on one resource. $connect
+ * takes the authorizer and, with API keys, requires one; the custom routes validate messages
+ * against their request models; the stage throttles by default and per route.
  */
 export class WebSocketGateway extends Construct {
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
+  /** The routes, by route key. */
+  readonly routes: Record<string, WebSocketRoute> = {};
 
   constructor(scope: Construct, id: string, props: WebSocketGatewayProps) {
     super(scope, id);
@@ -73,6 +95,7 @@ export class WebSocketGateway extends Construct {
       apiName: `${stack.stackName}-ws`,
       description: 'wsflow: event-driven workflows over WebSocket',
       routeSelectionExpression: '$request.body.action',
+      apiKeySelectionExpression: props.apiKeys ? WebSocketApiKeySelectionExpression.HEADER_X_API_KEY : undefined,
     });
 
     const table = props.connections;
@@ -82,6 +105,8 @@ export class WebSocketGateway extends Construct {
       action: 'dynamodb:PutItem',
       resource: table.tableArn,
       requestTemplate: vtl.connectRequest(table.tableName),
+      authorizer: props.connectAuthorizer,
+      apiKeyRequired: props.apiKeys,
     });
     this.serviceRoute({
       routeKey: '$disconnect',
@@ -98,6 +123,7 @@ export class WebSocketGateway extends Construct {
       requestParameters: { 'integration.request.header.Content-Type': "'application/x-www-form-urlencoded'" },
       requestTemplate: vtl.enqueueRequest(),
       responseTemplate: vtl.queuedResponse,
+      requestModel: enqueueModel(),
     });
     this.serviceRoute({
       routeKey: 'sync_sfn',
@@ -106,6 +132,7 @@ export class WebSocketGateway extends Construct {
       resource: props.syncWorkflow.stateMachineArn,
       requestTemplate: vtl.startExecutionRequest(props.syncWorkflow.stateMachineArn),
       responseTemplate: vtl.syncExecutionResponse,
+      requestModel: workflowModel('sync_sfn'),
     });
     this.serviceRoute({
       routeKey: 'async_sfn',
@@ -114,6 +141,7 @@ export class WebSocketGateway extends Construct {
       resource: props.asyncWorkflow.stateMachineArn,
       requestTemplate: vtl.startExecutionRequest(props.asyncWorkflow.stateMachineArn),
       responseTemplate: vtl.asyncExecutionResponse,
+      requestModel: workflowModel('async_sfn'),
     });
 
     // $default answers anything else; the Lambda proxy's response body is the reply.
@@ -128,6 +156,7 @@ export class WebSocketGateway extends Construct {
       returnResponse: true,
     });
     acknowledgeOpenRoute(defaultRoute);
+    this.routes.$default = defaultRoute;
 
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
@@ -152,6 +181,24 @@ export class WebSocketGateway extends Construct {
         })),
       } : undefined,
     });
+    if (!props.accessLogs) {
+      Validations.of(this.stage).acknowledge({
+        id: 'AwsSolutions-APIG1',
+        reason: 'Access logs are turned off by context (accessLogs=false), for accounts whose region has no API Gateway '
+          + 'CloudWatch role; the default turns them on.',
+      });
+    }
+    this.throttleRoutes(props.routeThrottles);
+  }
+
+  /** Per-route stage throttling (the L2 stage sets only the default route settings). */
+  private throttleRoutes(throttles: Readonly<Record<string, RouteThrottle>>): void {
+    const entries = Object.entries(throttles);
+    if (entries.length === 0) return;
+    (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(entries.map(([key, { rate, burst }]) =>
+      [key, { ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst }]));
+    // API Gateway refuses route settings for routes that do not exist yet.
+    for (const [key] of entries) this.stage.node.addDependency(this.routes[key]);
   }
 
   private serviceRoute(route: ServiceRoute): void {
@@ -178,8 +225,13 @@ export class WebSocketGateway extends Construct {
         passthroughBehavior: PassthroughBehavior.NEVER,
       }),
       returnResponse: route.responseTemplate !== undefined,
+      authorizer: route.authorizer,
     });
-    acknowledgeOpenRoute(wsRoute);
+    this.routes[route.routeKey] = wsRoute;
+    // addRoute takes no apiKeyRequired (only `new WebSocketRoute` does): set it on the resource.
+    if (route.apiKeyRequired) (wsRoute.node.defaultChild as CfnRoute).apiKeyRequired = true;
+    if (!route.authorizer) acknowledgeOpenRoute(wsRoute);
+    if (route.requestModel) this.validate(wsRoute, route.requestModel);
     if (route.responseTemplate === undefined) return;
 
     // WebSocketAwsIntegration has no integration responses; the integration it creates is the
@@ -195,5 +247,24 @@ export class WebSocketGateway extends Construct {
       });
     respond('Ok', '/2\\d\\d/', route.responseTemplate);
     respond('Error', '$default', vtl.errorResponse(route.routeKey));
+  }
+
+  /**
+   * Request validation: the model is selected by the message's action, so the route's own model
+   * is the `$default` entry. API Gateway answers an invalid message itself ("Invalid request
+   * body") and never calls the service.
+   */
+  private validate(route: WebSocketRoute, model: RequestModel): void {
+    const cfnModel = new CfnModel(this, model.name, {
+      apiId: this.api.apiId,
+      name: model.name,
+      contentType: 'application/json',
+      schema: model.schema,
+    });
+    const cfnRoute = route.node.defaultChild as CfnRoute;
+    cfnRoute.modelSelectionExpression = '$request.body.action';
+    cfnRoute.requestModels = { $default: model.name };
+    // The route names the model, it does not reference it: order them explicitly.
+    cfnRoute.node.addDependency(cfnModel);
   }
 }

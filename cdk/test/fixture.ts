@@ -1,36 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { WsflowStack } from '../lib/wsflow-stack';
+import { buildApp } from '../lib/app';
+import { EdgeWebAclStack } from '../lib/web-acl';
 
 /**
- * Context that changes every setting from its default (strings, as `-c key=value` gives them),
- * so one synthesis covers all the "context is honoured" tests.
+ * Context that changes the plain settings from their defaults (strings, as `-c key=value` gives
+ * them), so one synthesis covers the "context is honoured" tests. It also opens the API
+ * (auth=none, no WAF): the variant without the security features.
  */
 export const CUSTOM_CONTEXT = {
   stage: 'dev',
   throttleRate: '20',
   throttleBurst: '10',
+  routeThrottles: '{"enqueue":{"rate":1.5,"burst":2},"$connect":{"rate":5,"burst":5}}',
   batchSize: '4',
   maxConcurrency: '7',
   maxReceiveCount: '5',
   waitSeconds: '1',
   accessLogs: 'false',
   retainData: 'true',
+  auth: 'none',
+  waf: 'false',
 };
 
-const synthesized = new Map<string, { stack: Stack; template: Template }>();
+export const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0b5c6f1e-1111-2222-3333-444455556666';
+
+/** Every security setting changed from its default (still environment-agnostic). */
+export const SECURE_CONTEXT = {
+  jwtAudience: 'clients',
+  jwtIssuer: 'https://issuer.example.com/',
+  jwksUrl: 'https://issuer.example.com/.well-known/jwks.json',
+  apiKeys: 'true',
+  apiKeyRateLimit: '5',
+  apiKeyBurstLimit: '3',
+  apiKeyQuota: '1000',
+  wafRateLimit: '500',
+  wafAllowIps: '198.51.100.0/24,2001:db8::/32',
+  wafDenyIps: '["203.0.113.7/32","192.0.2.0/24","2001:db8:bad::/48"]',
+  domainName: 'ws.example.com',
+  certificateArn: CERTIFICATE_ARN,
+};
+
+const VARIANTS = { defaults: {}, custom: CUSTOM_CONTEXT, secure: SECURE_CONTEXT };
+export type Variant = keyof typeof VARIANTS;
+
+/** The feature flags of cdk.json, which the CLI would pass. */
+const FEATURE_FLAGS = Object.fromEntries(Object.entries(JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')).context)
+  .filter(([key]) => key.startsWith('@aws-cdk/')));
+
+/** The app's stacks synthesized without building the Rust functions. */
+export function synthApp(context: Record<string, unknown>, account?: string): { stack: Stack; template: Template; webAcl?: EdgeWebAclStack } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...FEATURE_FLAGS, ...context } });
+  const { main, webAcl } = buildApp(app, account);
+  return { stack: main, template: Template.fromStack(main), webAcl };
+}
+
+const synthesized = new Map<Variant, { stack: Stack; template: Template }>();
 
 /**
- * The stack synthesized without building the Rust functions, with the defaults or with
- * CUSTOM_CONTEXT. Synthesis takes seconds, so each variant is made once per process.
+ * The main stack of one of the context variants. Synthesis takes seconds, so each variant is
+ * made once per process.
  */
-export function synth(variant: 'defaults' | 'custom' = 'defaults'): { stack: Stack; template: Template } {
+export function synth(variant: Variant = 'defaults'): { stack: Stack; template: Template } {
   let result = synthesized.get(variant);
   if (!result) {
-    const context = variant === 'custom' ? CUSTOM_CONTEXT : {};
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
-    const stack = new WsflowStack(app, 'Wsflow', { stackName: 'wsflow' });
-    result = { stack, template: Template.fromStack(stack) };
+    result = synthApp(VARIANTS[variant]);
     synthesized.set(variant, result);
   }
   return result;

@@ -134,3 +134,35 @@ test('the default-route function may only write its own logs', () => {
   assert.deepEqual(roleStatements(roleId).map((s) => [actionsOf(s), resourcesOf(s).map(target)]),
     [[['logs:CreateLogStream', 'logs:PutLogEvents'], [logicalId(template, 'AWS::Logs::LogGroup', 'GatewayDefaultRouteLogs')]]]);
 });
+
+test('the authorizer function may write its own logs and read its one secret, nothing else', () => {
+  const roleId = logicalId(template, 'AWS::IAM::Role', 'AuthorizerFunctionRole');
+  const role = resourcesOfType(template, 'AWS::IAM::Role')[roleId].Properties;
+  assert.deepEqual(role.AssumeRolePolicyDocument.Statement.map((s: Statement) => s.Principal), [{ Service: 'lambda.amazonaws.com' }]);
+  assert.deepEqual(roleStatements(roleId).map((s) => [actionsOf(s), resourcesOf(s).map(target)]), [
+    [['logs:CreateLogStream', 'logs:PutLogEvents'], [logicalId(template, 'AWS::Logs::LogGroup', 'AuthorizerFunctionLogs')]],
+    [['secretsmanager:GetSecretValue'], [logicalId(template, 'AWS::SecretsManager::Secret', 'AuthorizerSigningKey')]],
+  ]);
+});
+
+test('no other role may touch the signing key or any other secret', () => {
+  const grants = allStatements().filter(({ statement }) => actionsOf(statement).some((a) => /^secretsmanager:/.test(a)));
+  const authorizerStatements = roleStatements(logicalId(template, 'AWS::IAM::Role', 'AuthorizerFunctionRole'));
+  assert.equal(grants.length, 1);
+  assert.ok(authorizerStatements.includes(grants[0].statement));
+});
+
+for (const variant of ['custom', 'secure'] as const) {
+  test(`${variant}: no wildcard action and no managed policy either`, () => {
+    const t = synth(variant).template;
+    for (const type of ['AWS::IAM::Role', 'AWS::IAM::Policy']) {
+      for (const [id, r] of Object.entries(resourcesOfType(t, type))) {
+        assert.equal(r.Properties.ManagedPolicyArns, undefined, id);
+        const docs = type === 'AWS::IAM::Role' ? (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument) : [r.Properties.PolicyDocument];
+        for (const s of docs.flatMap((d: any) => d.Statement) as Statement[]) {
+          for (const action of actionsOf(s)) assert.doesNotMatch(action, /\*/, `${id}: ${action}`);
+        }
+      }
+    }
+  });
+}

@@ -44,10 +44,10 @@ test('the event source reports batch item failures, with batch size and concurre
   custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 4, ScalingConfig: { MaximumConcurrency: 7 } });
 });
 
-test('both functions are arm64 custom runtimes built from the named cargo binaries', () => {
+test('every function is an arm64 custom runtime built from its named cargo binary', () => {
   const byBinary: Record<string, (typeof functions)[string]> =
     Object.fromEntries(Object.values(functions).map((f) => [String(f.Metadata?.['wsflow:binary']), f]));
-  assert.deepEqual(Object.keys(byBinary).sort(), ['default-route', 'queue-worker']);
+  assert.deepEqual(Object.keys(byBinary).sort(), ['authorizer', 'default-route', 'queue-worker']);
   for (const fn of Object.values(byBinary)) {
     assert.deepEqual(fn.Properties.Architectures, ['arm64']);
     assert.equal(fn.Properties.Runtime, 'provided.al2023');
