@@ -121,11 +121,27 @@ async fn jobs_are_stored_failures_dead_lettered_and_replayed() {
         .expect("the store job wrote its item");
     assert_eq!(item["data"].as_s().unwrap(), r#"{"k":"v"}"#);
 
+    // The route's model keeps an unknown task off the queue…
     send(
         &mut socket,
         r#"{"action":"enqueue","task":"frobnicate","data":{}}"#,
     )
     .await;
+    let refused = next_json(&mut socket).await.unwrap();
+    assert_eq!(refused["message"], "Invalid request body", "{refused}");
+    // …so a producer that bypasses the route puts it there: the worker dead-letters it.
+    let id = connection_id(&mut socket).await;
+    let envelope = json!({"v": 1, "connectionId": id, "requestId": "e2e-broken-1",
+        "receivedAt": 1_700_000_000_000u64, "task": "frobnicate", "data": {}, "source": "cli"});
+    aws_sdk_sqs::Client::new(&dev.sdk().await)
+        .send_message()
+        .queue_url(dev.queue("jobs.fifo").await)
+        .message_body(envelope.to_string())
+        .message_group_id(&id)
+        .message_deduplication_id("e2e-broken-1")
+        .send()
+        .await
+        .unwrap();
     let (failed, _) = until(&mut socket, |m| m["type"] == "result").await.unwrap();
     assert_eq!(failed["error"]["reason"], "unknown_task", "{failed}");
     let dlq = dev.queue("dlq").await;

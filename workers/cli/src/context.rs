@@ -1,6 +1,7 @@
 //! What every command shares: SDK configuration and the output style.
 
 use aws_config::{Region, SdkConfig};
+use aws_sdk_sqs::config::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 use serde::Serialize;
 use wsflow_aws::sdk::Retries;
 use wsflow_aws::WorkerConfig;
@@ -20,10 +21,11 @@ impl Context {
         if let Some(region) = region {
             loader = loader.region(Region::new(region.to_owned()));
         }
-        Context {
-            sdk: loader.load().await,
-            json,
+        let mut sdk = loader.load().await;
+        if endpoint_url.is_some_and(is_local) {
+            sdk = with_local_defaults(sdk).await;
         }
+        Context { sdk, json }
     }
 
     /// The queue worker's batch processor, configured from the Lambda's environment variables.
@@ -56,6 +58,58 @@ impl Context {
             eprintln!("{}", serde_json::json!({ "error": format!("{error:#}") }));
         } else {
             eprintln!("error: {error:#}");
+        }
+    }
+}
+
+/// `http://127.0.0.1:…`, `http://localhost:…` or `http://[::1]:…`.
+fn is_local(endpoint: &str) -> bool {
+    let rest = endpoint.split_once("://").map_or(endpoint, |(_, rest)| rest);
+    ["127.0.0.1", "localhost", "[::1]"].iter().any(|host| {
+        rest.strip_prefix(host)
+            .is_some_and(|tail| tail.is_empty() || tail.starts_with([':', '/']))
+    })
+}
+
+/// A local backend (`wsflow dev`'s moto) checks no signature: developers need not configure
+/// credentials or a region just to talk to it. Configured ones still win.
+async fn with_local_defaults(sdk: SdkConfig) -> SdkConfig {
+    let mut builder = sdk.to_builder();
+    if sdk.region().is_none() {
+        builder.set_region(Some(Region::from_static("us-east-1")));
+    }
+    if !has_credentials(&sdk).await {
+        let placeholder = Credentials::new("local", "local", None, None, "wsflow-local-endpoint");
+        builder.set_credentials_provider(Some(SharedCredentialsProvider::new(placeholder)));
+    }
+    builder.build()
+}
+
+async fn has_credentials(sdk: &SdkConfig) -> bool {
+    match sdk.credentials_provider() {
+        Some(provider) => provider.provide_credentials().await.is_ok(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_loopback_endpoints_are_local() {
+        for local in [
+            "http://127.0.0.1:4566",
+            "http://localhost:4566/",
+            "http://[::1]:4566",
+            "http://localhost",
+        ] {
+            assert!(super::is_local(local), "{local}");
+        }
+        for remote in [
+            "https://sqs.us-east-1.amazonaws.com",
+            "http://127.0.0.10:4566",
+            "http://localhost.example.com",
+        ] {
+            assert!(!super::is_local(remote), "{remote}");
         }
     }
 }

@@ -613,6 +613,7 @@ impl<'t> Resolver<'t> {
     /// | other API Gateway v2 types | logical id | `…Id` |
     /// | Secrets Manager secret | name | `Id` (name) |
     /// | API Gateway (v1) API key, usage plan | logical id | — |
+    /// | WAFv2 web ACL, IP set | — | `Arn`, `Id` |
     /// | log group | name | `Arn` |
     /// | CloudFront function | ARN | `FunctionARN`, `FunctionMetadata.FunctionARN`, `Stage` |
     /// | CloudFront distribution | id | `DomainName`, `Id` |
@@ -687,6 +688,20 @@ impl<'t> Resolver<'t> {
             ("AWS::SecretsManager::Secret", _) => return Err(unknown()),
             // Provisioning maps these logical ids to the ids the backend assigns.
             (kind, None) if kind.starts_with("AWS::ApiGateway::") => id.to_owned(),
+
+            // Local mode does not evaluate WAF rules; the distribution that names them is not run.
+            ("AWS::WAFv2::WebACL" | "AWS::WAFv2::IPSet", Some("Arn")) => {
+                let kind = if resource.kind.ends_with("WebACL") {
+                    "webacl"
+                } else {
+                    "ipset"
+                };
+                format!(
+                    "arn:aws:wafv2:{region}:{account}:global/{kind}/{id}/{}",
+                    uuid_like(id)
+                )
+            }
+            ("AWS::WAFv2::WebACL" | "AWS::WAFv2::IPSet", Some("Id")) => uuid_like(id),
 
             ("AWS::Logs::LogGroup", None) => name()?,
             ("AWS::Logs::LogGroup", Some("Arn")) => {

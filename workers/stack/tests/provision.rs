@@ -20,13 +20,14 @@ async fn provisions_the_template_on_moto_twice_and_runs_the_async_workflow() -> 
     };
 
     let first = provision(&stack, &sdk, backend.clone()).await?;
-    assert_eq!(first.resources.len(), 2 + 3 + 2);
+    // Queues, tables, state machines, the authorizer's signing secret.
+    assert_eq!(first.resources.len(), 2 + 3 + 2 + 1);
     assert!(
         first.resources.iter().all(|r| r.action == Action::Created),
         "{first:#?}"
     );
     let second = provision(&stack, &sdk, backend).await?;
-    assert_eq!(second.resources.len(), 7);
+    assert_eq!(second.resources.len(), 8);
     assert!(
         second.resources.iter().all(|r| r.action != Action::Created),
         "{second:#?}"
