@@ -59,10 +59,7 @@ fn parse_url(var: &'static str, value: &str) -> Result<Uri, ConfigError> {
 }
 
 fn problem(var: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        var,
-        problem: problem.into(),
-    }
+    ConfigError::new(var, problem)
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! `$connect` REQUEST events: its HS256 key in a moto Secrets Manager, its RS256 keys served
 //! over HTTP.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -12,7 +11,7 @@ use axum::Router;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use wsflow_authorizer::mint::{mint, Grant};
-use wsflow_lambda_host::{FunctionProcess, FunctionSpec, InvokeError};
+use wsflow_lambda_host::{FunctionProcess, InvokeError};
 use wsflow_testkit::Moto;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_authorizer");
@@ -93,25 +92,11 @@ async fn serve_jwks() -> (String, Arc<AtomicUsize>) {
 }
 
 async fn start(moto: &Moto, config: &[(&str, &str)]) -> FunctionProcess {
-    let mut env: BTreeMap<String, String> = config
+    let env = config
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    env.extend([
-        ("AWS_ENDPOINT_URL".into(), moto.endpoint().to_owned()),
-        ("AWS_REGION".into(), "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID".into(), "test".into()),
-        ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
-    ]);
-    let spec = FunctionSpec {
-        name: "authorizer".into(),
-        binary: BINARY.into(),
-        env,
-        timeout: Duration::from_secs(30),
-    };
-    let function = FunctionProcess::spawn(spec).await.unwrap();
-    function.ready().await.unwrap();
-    function
+    wsflow_testkit::processes::function(moto, "authorizer", BINARY, env).await
 }
 
 async fn create_secret(moto: &Moto, name: &str) {

@@ -96,11 +96,17 @@ impl Env<'_> {
     }
 }
 
-fn problem(var: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        var,
-        problem: problem.into(),
+impl ConfigError {
+    pub fn new(var: &'static str, problem: impl Into<String>) -> ConfigError {
+        ConfigError {
+            var,
+            problem: problem.into(),
+        }
     }
+}
+
+fn problem(var: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::new(var, problem)
 }
 
 #[cfg(test)]

@@ -1,29 +1,19 @@
 //! `wsflow token` end to end: the real binary against a moto server holding the signing key,
 //! its tokens checked with `jsonwebtoken` and the stored key.
 
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::UNIX_EPOCH;
 
 use jsonwebtoken::{decode, get_current_timestamp, Algorithm, DecodingKey, Validation};
 use serde_json::Value;
-use tokio::process::Command;
 use wsflow_testkit::Moto;
 
 const KEY: &str = "cli-test-signing-key-0123456789abcdef";
 
 /// The real binary against `endpoint`, with test credentials and nothing from the host.
 async fn wsflow(endpoint: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wsflow"))
-        .arg("--endpoint-url")
-        .arg(endpoint)
+    wsflow_testkit::processes::command(env!("CARGO_BIN_EXE_wsflow"), endpoint)
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
         .output()
         .await
         .unwrap()

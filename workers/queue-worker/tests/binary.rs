@@ -1,13 +1,9 @@
 //! The real `queue-worker` binary behind a local Lambda Runtime API, fed SQS events built from
 //! messages received from a moto FIFO queue, posting results to an `@connections` stub.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use serde_json::{json, Value};
 use wsflow_core::{Job, Source, Task};
-use wsflow_lambda_host::{FunctionProcess, FunctionSpec};
 use wsflow_local::sqs_event::{lambda_event, EventSource};
 use wsflow_testkit::{ConnectionsStub, Moto, WorkerResources};
 
@@ -62,25 +58,12 @@ async fn the_binary_reports_exactly_the_failed_group_tail() {
         m.message_id().unwrap().to_owned()
     };
 
-    let mut env: BTreeMap<String, String> = resources
+    let env = resources
         .worker_env(stub.url())
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-    env.extend([
-        ("AWS_ENDPOINT_URL".into(), moto.endpoint().to_owned()),
-        ("AWS_REGION".into(), "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID".into(), "test".into()),
-        ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
-    ]);
-    let spec = FunctionSpec {
-        name: "queue-worker".into(),
-        binary: BINARY.into(),
-        env,
-        timeout: Duration::from_secs(30),
-    };
-    let function = FunctionProcess::spawn(spec).await.unwrap();
-    function.ready().await.unwrap();
+    let function = wsflow_testkit::processes::function(&moto, "queue-worker", BINARY, env).await;
 
     let response = function.invoke(&sqs_event(&received)).await.unwrap();
 

@@ -4,6 +4,7 @@
 pub mod connections_stub;
 pub mod fixtures;
 pub mod moto;
+pub mod processes;
 
 pub use connections_stub::ConnectionsStub;
 pub use fixtures::WorkerResources;

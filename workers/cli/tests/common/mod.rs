@@ -2,7 +2,7 @@
 //! `wsflow` binary pointed at the server.
 
 use std::collections::BTreeMap;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use aws_sdk_sqs::types::{
@@ -217,21 +217,9 @@ impl Backend {
 
     /// The real binary against this backend, with test credentials and nothing from the host.
     pub fn wsflow(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_wsflow"));
-        command
-            .arg("--endpoint-url")
-            .arg(self.moto.endpoint())
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+        let mut command =
+            wsflow_testkit::processes::command(env!("CARGO_BIN_EXE_wsflow"), self.moto.endpoint());
+        command.args(args);
         command
     }
 
