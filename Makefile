@@ -35,8 +35,8 @@ test-rust: venv synth ## Rust unit, integration and end-to-end tests (moto serve
 
 test: lint test-rust cdk-test ## Everything CI runs
 
-bench: venv ## Benchmarks: prints numbers, writes target/bench-report/
-	cargo build --release --locked -p wsflow-bench -p wsflow-cli -p queue-worker -p default-route
+bench: venv synth ## Benchmarks: prints numbers, writes target/bench-report/
+	cargo build --release --locked -p wsflow-bench -p wsflow-cli -p queue-worker -p default-route -p wsflow-authorizer
 	target/release/wsflow-bench
 
 clean: ## Remove build outputs (keeps the venv)

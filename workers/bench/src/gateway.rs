@@ -164,11 +164,27 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
         &[],
     )
     .await?;
+    let open = handshakes(report, &wsload_bin, &echo, "MOCK $connect", &[]).await?;
     idle(report, &wsload_bin, &echo).await?;
     drop(echo);
 
     let stack = Dev::launch(&unthrottled_template()?, true).await?;
     let authorization = [bearer_header(&stack).await?];
+    let authorized = handshakes(
+        report,
+        &wsload_bin,
+        &stack,
+        "$connect: JWT authorizer + DynamoDB PutItem",
+        &authorization,
+    )
+    .await?;
+    report.add(
+        SECTION,
+        "authorized $connect / MOCK $connect handshakes",
+        authorized / open,
+        "x",
+        "the cost of the authorizer function and the connection record",
+    );
     for conns in [10, 100] {
         let rate = closed_loop(
             report,
@@ -199,6 +215,47 @@ async fn wait_listening(port: u16) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(())
+}
+
+/// 1,000 handshakes, 64 at a time: handshakes per second and their latency.
+async fn handshakes(
+    report: &mut Report,
+    wsload_bin: &Path,
+    dev: &Dev,
+    label: &str,
+    headers: &[String],
+) -> anyhow::Result<f64> {
+    let mut args = vec!["--idle", "1000", "--hold", "1"];
+    for header in headers {
+        args.extend(["-H", header]);
+    }
+    let run = wsload(wsload_bin, &dev.ws_url(""), &args).await?;
+    let opened = run["opened"].as_f64().unwrap_or(f64::NAN);
+    let rate = opened / run["connect_phase_s"].as_f64().unwrap_or(f64::NAN);
+    report.add(
+        SECTION,
+        &format!("{label}: handshakes"),
+        rate,
+        "conn/s",
+        "1,000, 64 in flight",
+    );
+    for quantile in ["p50", "p99"] {
+        report.add(
+            SECTION,
+            &format!("{label}: handshake {quantile}"),
+            run["connect_ms"][quantile].as_f64().unwrap_or(f64::NAN),
+            "ms",
+            "",
+        );
+    }
+    report.add(
+        SECTION,
+        &format!("{label}: refused"),
+        run["failed"].as_f64().unwrap_or(f64::NAN),
+        "conns",
+        "target 0",
+    );
+    Ok(rate)
 }
 
 async fn idle(report: &mut Report, wsload_bin: &Path, dev: &Dev) -> anyhow::Result<()> {
