@@ -73,8 +73,25 @@ fn check(stack: &Stack) {
     let async_machine = stack.state_machine("WorkflowsAsyncB0763BCB").unwrap();
     assert!(async_template.contains(&async_machine.arn));
 
+    // The $connect authorizer and the models of the custom routes.
+    let connect = &api.routes["$connect"];
+    assert_eq!(connect.authorization_type, "CUSTOM");
+    let authorizer = connect.authorizer.as_ref().unwrap();
+    assert_eq!(authorizer.function.as_deref(), Some("AuthorizerFunctionC74AF9C0"));
+    assert_eq!(authorizer.identity_sources, ["route.request.header.Sec-WebSocket-Key"]);
+    for route in ["enqueue", "sync_sfn", "async_sfn"] {
+        let model = &api.routes[route].request_models["$default"];
+        assert!(api.models[model].is_object(), "{route}: {model}");
+    }
+    let secret = &stack.secrets[0];
+    assert_eq!(secret.name, "wsflow/jwt-signing-key");
+    assert_eq!(
+        stack.function("AuthorizerFunctionC74AF9C0").unwrap().env["JWT_SECRET_ID"],
+        secret.name
+    );
+
     // Functions: every one names its binary; the worker's callback URL is the local gateway.
-    assert_eq!(stack.functions.len(), 2);
+    assert_eq!(stack.functions.len(), 3);
     for function in &stack.functions {
         assert!(
             function.binary.is_some(),
