@@ -78,7 +78,10 @@ fn check(stack: &Stack) {
     assert_eq!(connect.authorization_type, "CUSTOM");
     let authorizer = connect.authorizer.as_ref().unwrap();
     assert_eq!(authorizer.function.as_deref(), Some("AuthorizerFunctionC74AF9C0"));
-    assert_eq!(authorizer.identity_sources, ["route.request.header.Sec-WebSocket-Key"]);
+    assert_eq!(
+        authorizer.identity_sources,
+        ["route.request.header.Sec-WebSocket-Key"]
+    );
     for route in ["enqueue", "sync_sfn", "async_sfn"] {
         let model = &api.routes[route].request_models["$default"];
         assert!(api.models[model].is_object(), "{route}: {model}");
