@@ -28,23 +28,34 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 /// The synthesized template without its stage and route throttles: this measures the gateway,
-/// whose throttles (100 msg/s by default) would otherwise be the only thing measured.
-fn unthrottled_template() -> anyhow::Result<PathBuf> {
+/// whose throttles (100 msg/s by default) would otherwise be the only thing measured. With
+/// `open_connect`, `$connect` has no authorizer either: the same-run baseline of its cost.
+fn bench_template(open_connect: bool) -> anyhow::Result<PathBuf> {
     let source = repo().join("build/template.json");
     let text = std::fs::read_to_string(&source)
         .with_context(|| format!("{}: run `make synth`", source.display()))?;
     let mut template: Value = serde_json::from_str(&text)?;
     let resources = template["Resources"].as_object_mut().context("no Resources")?;
     for resource in resources.values_mut() {
-        if resource["Type"] == "AWS::ApiGatewayV2::Stage" {
-            let properties = resource["Properties"]
-                .as_object_mut()
-                .context("a stage without Properties")?;
+        let kind = resource["Type"].clone();
+        let properties = resource["Properties"]
+            .as_object_mut()
+            .context("a resource without Properties")?;
+        if kind == "AWS::ApiGatewayV2::Stage" {
             properties.remove("DefaultRouteSettings");
             properties.remove("RouteSettings");
         }
+        if open_connect && kind == "AWS::ApiGatewayV2::Route" && properties["RouteKey"] == "$connect" {
+            properties.insert("AuthorizationType".into(), "NONE".into());
+            properties.remove("AuthorizerId");
+        }
     }
-    let path = repo().join("target/bench-report/template-unthrottled.json");
+    let name = if open_connect {
+        "template-open.json"
+    } else {
+        "template-unthrottled.json"
+    };
+    let path = repo().join("target/bench-report").join(name);
     std::fs::create_dir_all(path.parent().context("a parent directory")?)?;
     std::fs::write(&path, serde_json::to_string(&template)?)?;
     Ok(path)
@@ -164,11 +175,14 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
         &[],
     )
     .await?;
-    let open = handshakes(report, &wsload_bin, &echo, "MOCK $connect", &[]).await?;
+    handshakes(report, &wsload_bin, &echo, "MOCK $connect", &[]).await?;
     idle(report, &wsload_bin, &echo).await?;
     drop(echo);
 
-    let stack = Dev::launch(&unthrottled_template()?, true).await?;
+    let open = Dev::launch(&bench_template(true)?, true).await?;
+    let unauthorized = handshakes(report, &wsload_bin, &open, "$connect: DynamoDB PutItem", &[]).await?;
+    drop(open);
+    let stack = Dev::launch(&bench_template(false)?, true).await?;
     let authorization = [bearer_header(&stack).await?];
     let authorized = handshakes(
         report,
@@ -180,10 +194,10 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
     .await?;
     report.add(
         SECTION,
-        "authorized $connect / MOCK $connect handshakes",
-        authorized / open,
+        "handshakes with / without the authorizer",
+        authorized / unauthorized,
         "x",
-        "the cost of the authorizer function and the connection record",
+        "the authorizer's cost; both bound by moto's PutItem",
     );
     for conns in [10, 100] {
         let rate = closed_loop(
