@@ -6,23 +6,6 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 use wsflow_e2e::{eventually, next_json, send, until, Dev, Socket};
 
-async fn connection_record(
-    dev: &Dev,
-    table: &str,
-    id: &str,
-) -> Option<std::collections::HashMap<String, AttributeValue>> {
-    let ddb = aws_sdk_dynamodb::Client::new(&dev.sdk().await);
-    ddb.get_item()
-        .table_name(table)
-        .key("connectionId", AttributeValue::S(id.into()))
-        .key("sk", AttributeValue::S("conn".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-}
-
 /// The connection id as the stack sees it: `$default` echoes the event it received.
 async fn connection_id(socket: &mut Socket) -> String {
     send(socket, "who am i").await;
@@ -51,7 +34,8 @@ async fn connect_default_and_disconnect() {
         .unwrap()
         .to_owned();
 
-    let record = connection_record(&dev, &table, &id)
+    let record = dev
+        .connection_record(&table, &id)
         .await
         .expect("$connect stored the connection");
     assert_eq!(record["path"].as_s().unwrap(), "/this/is/my/custom/path/");
@@ -61,7 +45,7 @@ async fn connect_default_and_disconnect() {
 
     socket.close(None).await.unwrap();
     eventually("$disconnect to delete the record", || async {
-        connection_record(&dev, &table, &id).await.is_none()
+        dev.connection_record(&table, &id).await.is_none()
     })
     .await
     .unwrap();

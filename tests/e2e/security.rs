@@ -94,18 +94,9 @@ async fn the_authorizer_decides_who_connects() {
 
     let table = dev.table("Connections").await;
     let id = context["connectionId"].as_str().unwrap();
-    let record = aws_sdk_dynamodb::Client::new(&dev.sdk().await)
-        .get_item()
-        .table_name(&table)
-        .key(
-            "connectionId",
-            aws_sdk_dynamodb::types::AttributeValue::S(id.into()),
-        )
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("conn".into()))
-        .send()
+    let record = dev
+        .connection_record(&table, id)
         .await
-        .unwrap()
-        .item
         .expect("the accepted connection is stored");
     assert_eq!(record["userId"].as_s().unwrap(), USER);
     assert_eq!(record["principalId"].as_s().unwrap(), USER);

@@ -185,6 +185,25 @@ impl Dev {
             .unwrap_or_else(|| panic!("no table like {fragment}"))
     }
 
+    /// The `$connect` record of connection `id` in the connections `table`, read consistently.
+    pub async fn connection_record(
+        &self,
+        table: &str,
+        id: &str,
+    ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        aws_sdk_dynamodb::Client::new(&self.sdk().await)
+            .get_item()
+            .table_name(table)
+            .key("connectionId", AttributeValue::S(id.into()))
+            .key("sk", AttributeValue::S("conn".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    }
+
     pub async fn queue(&self, fragment: &str) -> String {
         let out = aws_sdk_sqs::Client::new(&self.sdk().await)
             .list_queues()

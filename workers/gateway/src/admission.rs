@@ -10,10 +10,9 @@ use std::sync::Arc;
 use crate::api_keys::{selected_key, KeyRefusal};
 use crate::authorizer::{self, Refusal};
 use crate::request::Request;
+use crate::throttle::TOO_MANY_REQUESTS;
 use crate::Shared;
 
-pub const TOO_MANY_REQUESTS: &str = "Too Many Requests";
-pub const LIMIT_EXCEEDED: &str = "Limit Exceeded";
 pub const INVALID_BODY: &str = "Invalid request body";
 
 /// Runs the checks of `$connect`, filling in the request's authorizer context and API key.
@@ -67,17 +66,12 @@ pub async fn connect(shared: &Shared, request: &mut Request) -> Result<(), Respo
                 "no valid API key (missing, unknown or disabled)",
             )
         })?;
-        key.admit().map_err(|refusal| match refusal {
-            KeyRefusal::Throttled => refuse(
+        key.admit().map_err(|refusal| {
+            refuse(
                 StatusCode::TOO_MANY_REQUESTS,
-                TOO_MANY_REQUESTS,
-                "the API key is throttled",
-            ),
-            KeyRefusal::QuotaExceeded => refuse(
-                StatusCode::TOO_MANY_REQUESTS,
-                LIMIT_EXCEEDED,
-                "the API key's quota is used up",
-            ),
+                refusal.message(),
+                "the API key's usage plan refused it",
+            )
         })?;
         request.api_key = Some(key);
     }
@@ -91,10 +85,7 @@ pub fn message(shared: &Shared, request: &Request) -> Result<(), &'static str> {
         return Err(TOO_MANY_REQUESTS);
     }
     if let Some(key) = &request.api_key {
-        key.admit().map_err(|refusal| match refusal {
-            KeyRefusal::Throttled => TOO_MANY_REQUESTS,
-            KeyRefusal::QuotaExceeded => LIMIT_EXCEEDED,
-        })?;
+        key.admit().map_err(KeyRefusal::message)?;
     }
     shared.validators.validate(route_key, &request.body).map_err(|reasons| {
         tracing::info!(route = route_key, connection_id = %request.connection_id, %reasons, "request body failed validation");

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::throttle::{Quota, TokenBucket};
+use crate::throttle::{Quota, TokenBucket, TOO_MANY_REQUESTS};
 
 /// A key the stage accepts, with its usage plan's limits. Configuration for the gateway.
 #[derive(Clone)]
@@ -43,6 +43,16 @@ pub struct ApiKey {
 pub enum KeyRefusal {
     Throttled,
     QuotaExceeded,
+}
+
+impl KeyRefusal {
+    /// API Gateway's message for it (a 429 handshake or an error frame).
+    pub fn message(self) -> &'static str {
+        match self {
+            KeyRefusal::Throttled => TOO_MANY_REQUESTS,
+            KeyRefusal::QuotaExceeded => "Limit Exceeded",
+        }
+    }
 }
 
 impl std::fmt::Debug for ApiKey {

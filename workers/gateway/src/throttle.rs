@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use wsflow_stack::Stage;
 
+/// API Gateway's answer to a throttled request.
+pub const TOO_MANY_REQUESTS: &str = "Too Many Requests";
+
 /// `rate` tokens per second into a bucket of `burst` tokens; each request takes one. It starts
 /// full. A burst of 0 refuses everything, as it does in API Gateway.
 #[derive(Debug)]

@@ -98,8 +98,8 @@ async fn provision_key(client: &Client, key: &ApiKey) -> Result<(ProvisionedKey,
         .unwrap_or_default()
         .into_iter()
         .find(|k| k.name.as_deref() == Some(key.name.as_str()));
-    let (found, action) = match existing {
-        Some(found) => (found, Action::Reused),
+    let (id, value, enabled, action) = match existing {
+        Some(found) => (found.id, found.value, found.enabled, Action::Reused),
         None => {
             let created = client
                 .create_api_key()
@@ -109,23 +109,14 @@ async fn provision_key(client: &Client, key: &ApiKey) -> Result<(ProvisionedKey,
                 .send()
                 .await
                 .map_err(|e| error(DisplayErrorContext(e).to_string()))?;
-            let found = aws_sdk_apigateway::types::ApiKey::builder()
-                .set_id(created.id)
-                .set_value(created.value)
-                .enabled(created.enabled)
-                .build();
-            (found, Action::Created)
+            (created.id, created.value, created.enabled, Action::Created)
         }
     };
     let provisioned = ProvisionedKey {
         logical_id: key.logical_id.clone(),
-        id: found
-            .id
-            .ok_or_else(|| error("the backend returned no key id".into()))?,
-        value: found
-            .value
-            .ok_or_else(|| error("the backend returned no key value".into()))?,
-        enabled: found.enabled,
+        id: id.ok_or_else(|| error("the backend returned no key id".into()))?,
+        value: value.ok_or_else(|| error("the backend returned no key value".into()))?,
+        enabled,
     };
     Ok((provisioned, action))
 }
