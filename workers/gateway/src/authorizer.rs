@@ -28,8 +28,9 @@ pub async fn authorize(
     method_arn: &str,
     stage_variables: &Value,
 ) -> Result<Value, Refusal> {
-    let handshake = request.handshake.clone().unwrap_or_default();
-    if let Some(missing) = missing_identity(&authorizer.identity_sources, &handshake, stage_variables) {
+    let no_handshake = Handshake::default();
+    let handshake = request.handshake.as_ref().unwrap_or(&no_handshake);
+    if let Some(missing) = missing_identity(&authorizer.identity_sources, handshake, stage_variables) {
         return Err(Refusal::Unauthorized(format!(
             "identity source {missing} is missing"
         )));
