@@ -36,7 +36,7 @@ test-rust: venv synth ## Rust unit, integration and end-to-end tests (moto serve
 test: lint test-rust cdk-test ## Everything CI runs
 
 bench: venv synth ## Benchmarks: prints numbers, writes target/bench-report/
-	cargo build --release --locked -p wsflow-bench -p wsflow-cli -p queue-worker -p default-route -p wsflow-authorizer
+	cargo build --release --locked -p wsflow-bench -p wsflow-cli -p wsflow-queue-worker -p wsflow-default-route -p wsflow-authorizer
 	target/release/wsflow-bench
 
 clean: ## Remove build outputs (keeps the venv)

@@ -14,4 +14,4 @@ dev: dev-build synth ## Run the stack locally: moto, functions, event sources, W
 # The functions' binaries go next to `wsflow` in target/release, where `wsflow dev` looks for
 # them by default; moto comes from the venv (`synth` depends on `venv`).
 dev-build:
-	cargo build --release --locked -p wsflow-cli -p queue-worker -p default-route -p wsflow-authorizer
+	cargo build --release --locked -p wsflow-cli -p wsflow-queue-worker -p wsflow-default-route -p wsflow-authorizer

@@ -11,7 +11,7 @@ export const CARGO_MANIFEST = 'Cargo.toml';
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
 export interface RustLambdaProps {
-  /** The workspace binary (and cargo package) to build and deploy. */
+  /** The workspace binary to build and deploy (`cargo lambda build --bin`). */
   readonly binary: string;
   readonly description: string;
   readonly timeout: Duration;

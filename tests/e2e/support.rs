@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -155,12 +155,7 @@ impl Dev {
     }
 
     pub async fn sdk(&self) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&self.backend)
-            .credentials_provider(aws_sdk_sqs::config::Credentials::for_tests())
-            .load()
-            .await
+        wsflow_dev::local_sdk_config(&self.backend, "us-east-1").await
     }
 
     /// The `@connections` endpoint of the stage, for the management SDK.

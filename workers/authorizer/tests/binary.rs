@@ -11,7 +11,7 @@ use axum::Router;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use wsflow_authorizer::mint::{mint, Grant};
-use wsflow_lambda_host::{FunctionProcess, InvokeError};
+use wsflow_lambda::{FunctionProcess, InvokeError};
 use wsflow_testkit::Moto;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_authorizer");

@@ -6,7 +6,7 @@ use clap::Args;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
-use wsflow_local::LocalOptions;
+use wsflow_dev::LocalOptions;
 
 #[derive(Args)]
 #[command(
@@ -62,7 +62,7 @@ pub async fn run(
     // Returning drops local mode, whose child processes are killed on drop: an impatient
     // second signal skips the graceful stop, not the cleanup.
     tokio::select! {
-        outcome = wsflow_local::run(options, shutdown) => outcome?,
+        outcome = wsflow_dev::run(options, shutdown) => outcome?,
         _ = second.wait_for(|n| *n >= 2) => eprintln!("aborted: child processes killed"),
     }
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wsflow_lambda_host::{FunctionProcess, FunctionSpec};
+use wsflow_lambda::{FunctionProcess, FunctionSpec};
 
 #[tokio::test]
 async fn answers_any_body_through_the_runtime_api() {

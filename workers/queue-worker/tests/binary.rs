@@ -4,7 +4,7 @@
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use serde_json::{json, Value};
 use wsflow_core::{Job, Source, Task};
-use wsflow_local::sqs_event::{lambda_event, EventSource};
+use wsflow_lambda::sqs_event::{lambda_event, EventSource};
 use wsflow_testkit::{ConnectionsStub, Moto, WorkerResources};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_queue-worker");

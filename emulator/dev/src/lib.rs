@@ -1,0 +1,317 @@
+//! Local mode (`wsflow dev`): a CloudFormation template, run on one machine.
+//!
+//! This crate joins the emulators. Everything comes from the template
+//! ([`wsflow_cloudformation`]): a moto server is the AWS backend ([`moto`]) on which the
+//! queues, tables and state machines are provisioned; every Lambda function runs as a pool of
+//! local processes and SQS event source mappings are emulated by pollers ([`wsflow_lambda`]);
+//! the WebSocket API is served by [`wsflow_apigateway`], with the CloudFront viewer-request
+//! function ([`wsflow_cloudfront_functions`]) run on each handshake. [`report`] tells the
+//! developer what runs and how to try it.
+//!
+//! Main types: [`LocalOptions`] (what `wsflow dev` was asked), [`LocalMode::start`], which
+//! brings it all up, and [`Running`], whose [`Running::stop`] takes it down in the reverse
+//! order, so nothing is left running; [`run`] does both around a shutdown signal.
+
+#![warn(missing_docs)]
+
+pub mod api_keys;
+pub mod moto;
+pub mod options;
+pub mod report;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use wsflow_apigateway::{Gateway, GatewayConfig};
+use wsflow_cloudformation::{provision, Backend, LocalEnv, Stack};
+
+use moto::MotoServer;
+use wsflow_lambda::event_sources::{EventSources, Mapping, PollSettings};
+use wsflow_lambda::functions::{FunctionHost, LocalFunctions};
+pub use options::LocalOptions;
+use report::Endpoints;
+
+/// Starts local mode, prints the ready banner and `READY`, runs until `shutdown` completes,
+/// then stops everything.
+pub async fn run(options: LocalOptions, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let running = LocalMode::start(options).await?;
+    println!("{}", running.banner());
+    println!("READY");
+    shutdown.await;
+    println!("stopping");
+    running.stop().await;
+    Ok(())
+}
+
+pub struct LocalMode;
+
+impl LocalMode {
+    /// Brings everything up, printing the startup report. On failure, what was already started
+    /// is stopped before the error is returned.
+    pub async fn start(options: LocalOptions) -> anyhow::Result<Running> {
+        let mut running = Running::default();
+        match running.bring_up(&options).await {
+            Ok(()) => Ok(running),
+            Err(e) => {
+                running.stop().await;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Local mode, running. Parts are filled in as they start, so a failed start can stop exactly
+/// what it started. A dropped `Running` kills its child processes too (they are
+/// `kill_on_drop`), but only [`Running::stop`] finishes the batches in hand and waits.
+#[derive(Default)]
+pub struct Running {
+    moto: Option<MotoServer>,
+    endpoints: Option<Endpoints>,
+    stack: Option<Stack>,
+    functions: Option<Arc<LocalFunctions>>,
+    event_sources: Option<EventSources>,
+    gateway: Option<Gateway>,
+}
+
+impl Running {
+    async fn bring_up(&mut self, options: &LocalOptions) -> anyhow::Result<()> {
+        // Checked before anything starts: the template is read only once the backend runs.
+        anyhow::ensure!(
+            options.template.is_file(),
+            "{} does not exist: run `make synth` (or give --template)",
+            options.template.display()
+        );
+        let port = options::concrete_port(options.port)?;
+        options::ensure_free(port).with_context(|| {
+            format!("port {port} is taken: stop what listens there or choose another with --port")
+        })?;
+        let (backend, endpoints) = self.start_backend(options, port).await?;
+        let mut env = LocalEnv::new(&endpoints.backend, &endpoints.gateway_http);
+        if let Some(region) = &options.region {
+            env.region.clone_from(region);
+        }
+        self.endpoints = Some(endpoints);
+        let stack = wsflow_cloudformation::load(&options.template, &env)
+            .with_context(|| format!("reading {}", options.template.display()))?;
+        print!("{}", report::resources(&stack));
+        let sdk = local_sdk_config(&env.backend_endpoint, &env.region).await;
+        let provisioned = provision(&stack, &sdk, backend)
+            .await
+            .context("provisioning the backend")?;
+        println!(
+            "Provisioned {} resource(s) on {}",
+            provisioned.resources.len(),
+            env.backend_endpoint
+        );
+        for note in &provisioned.notes {
+            println!("note: {note}");
+        }
+        let functions = self.start_functions(options, &stack, &env).await?;
+        self.start_event_sources(options, &stack, &sdk, functions.clone());
+        let api_keys = api_keys::grants(&stack, &env.api_id, &provisioned.api_keys);
+        self.gateway = start_gateway(&stack, &env, port, functions, api_keys).await?;
+        self.stack = Some(stack);
+        Ok(())
+    }
+
+    /// The backend to use (`--aws-endpoint`) or a moto server started here.
+    async fn start_backend(
+        &mut self,
+        options: &LocalOptions,
+        port: u16,
+    ) -> anyhow::Result<(Backend, Endpoints)> {
+        let gateway_http = format!("http://127.0.0.1:{port}");
+        if let Some(endpoint) = &options.aws_endpoint {
+            let endpoint = endpoint.trim_end_matches('/').to_owned();
+            let (backend, kind) = identify_backend(&endpoint).await;
+            let endpoints = Endpoints {
+                gateway_http,
+                backend: endpoint,
+                backend_kind: kind,
+            };
+            return Ok((backend, endpoints));
+        }
+        let binary = moto::moto_binary(options.project_root().as_deref())?;
+        let backend_port = options::concrete_port(options.backend_port)?;
+        let server = MotoServer::start(&binary, backend_port).await?;
+        let endpoint = server.endpoint().to_owned();
+        self.moto = Some(server);
+        let endpoints = Endpoints {
+            gateway_http,
+            backend: endpoint.clone(),
+            backend_kind: "moto server started by wsflow dev".into(),
+        };
+        Ok((Backend::Moto { endpoint }, endpoints))
+    }
+
+    async fn start_functions(
+        &mut self,
+        options: &LocalOptions,
+        stack: &Stack,
+        env: &LocalEnv,
+    ) -> anyhow::Result<Arc<LocalFunctions>> {
+        let binaries = options.binaries()?;
+        let host = FunctionHost {
+            env,
+            binaries: &binaries,
+            concurrency: options.function_concurrency,
+        };
+        let (functions, statuses) = LocalFunctions::start(&stack.functions, &host).await;
+        print!("{}", report::functions(&statuses));
+        let functions = Arc::new(functions);
+        self.functions = Some(functions.clone());
+        Ok(functions)
+    }
+
+    fn start_event_sources(
+        &mut self,
+        options: &LocalOptions,
+        stack: &Stack,
+        sdk: &SdkConfig,
+        functions: Arc<LocalFunctions>,
+    ) {
+        let settings = PollSettings {
+            visibility_timeout: options.visibility_timeout,
+            function_concurrency: options.function_concurrency,
+        };
+        let mut mappings = Vec::new();
+        println!("Event sources:");
+        for mapping in &stack.event_sources {
+            match Mapping::resolve(mapping, stack, settings) {
+                Ok(resolved) => {
+                    println!(
+                        "  {}: {} -> {} (batch {}, {} poller(s), visibility {} s{})",
+                        resolved.logical_id,
+                        resolved.queue_url,
+                        resolved.function,
+                        resolved.batch_size,
+                        resolved.pollers,
+                        resolved.visibility_timeout_s,
+                        if resolved.report_batch_item_failures {
+                            ", batch item failures"
+                        } else {
+                            ""
+                        },
+                    );
+                    mappings.push(resolved);
+                }
+                Err(why) => println!("  {}: not polled: {why}", mapping.logical_id),
+            }
+        }
+        let sqs = aws_sdk_sqs::Client::new(sdk);
+        self.event_sources = Some(EventSources::start(&mappings, &sqs, functions));
+    }
+
+    pub fn stack(&self) -> &Stack {
+        self.stack.as_ref().expect("a running local mode has a stack")
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        self.endpoints
+            .as_ref()
+            .expect("a running local mode has endpoints")
+    }
+
+    /// The moto server's process id, when local mode started one.
+    pub fn moto_pid(&self) -> Option<u32> {
+        self.moto.as_ref().and_then(MotoServer::pid)
+    }
+
+    /// The gateway's address, when the template has a WebSocket API.
+    pub fn gateway_addr(&self) -> Option<SocketAddr> {
+        self.gateway.as_ref().map(|g| g.addr)
+    }
+
+    /// Where to connect and what to try.
+    pub fn banner(&self) -> String {
+        report::banner(self.stack(), self.endpoints())
+    }
+
+    /// Stops in the reverse order of starting: pollers (finishing their batches), the gateway
+    /// (closing connections, which runs `$disconnect`), the functions, the backend.
+    pub async fn stop(mut self) {
+        if let Some(event_sources) = self.event_sources.take() {
+            event_sources.stop().await;
+        }
+        if let Some(gateway) = self.gateway.take() {
+            gateway.shutdown().await;
+        }
+        if let Some(functions) = self.functions.take() {
+            functions.stop();
+        }
+        if let Some(mut moto) = self.moto.take() {
+            moto.stop().await;
+        }
+    }
+}
+
+async fn start_gateway(
+    stack: &Stack,
+    env: &LocalEnv,
+    port: u16,
+    functions: Arc<LocalFunctions>,
+    api_keys: Vec<wsflow_apigateway::ApiKeyGrant>,
+) -> anyhow::Result<Option<Gateway>> {
+    let Some(api) = &stack.api else {
+        println!("The template has no WebSocket API: no gateway; the rest runs.");
+        return Ok(None);
+    };
+    let config = GatewayConfig {
+        bind: SocketAddr::from(([127, 0, 0, 1], port)),
+        api: api.clone(),
+        api_id: env.api_id.clone(),
+        backend_endpoint: env.backend_endpoint.clone(),
+        region: env.region.clone(),
+        account: env.account.clone(),
+        functions,
+        edge: viewer_request_function(stack)?,
+        api_keys,
+    };
+    let gateway = Gateway::start(config)
+        .await
+        .with_context(|| format!("starting the WebSocket gateway on 127.0.0.1:{port}"))?;
+    Ok(Some(gateway))
+}
+
+/// The stack's viewer-request CloudFront function, compiled.
+fn viewer_request_function(stack: &Stack) -> anyhow::Result<Option<wsflow_cloudfront_functions::EdgeFunction>> {
+    let Some(function) = stack
+        .edge_functions
+        .iter()
+        .find(|f| f.event_type == "viewer-request")
+    else {
+        return Ok(None);
+    };
+    let compiled = wsflow_cloudfront_functions::EdgeFunction::compile(&function.name, &function.code)
+        .with_context(|| format!("compiling the CloudFront function {}", function.logical_id))?;
+    Ok(Some(compiled))
+}
+
+/// A given endpoint is treated as moto when it accepts moto's configuration call (which also
+/// switches its Step Functions to executing state machines), else used as it is.
+async fn identify_backend(endpoint: &str) -> (Backend, String) {
+    match provision::configure_moto(endpoint).await {
+        Ok(()) => (
+            Backend::Moto {
+                endpoint: endpoint.to_owned(),
+            },
+            "moto server given by --aws-endpoint".into(),
+        ),
+        Err(_) => (Backend::Other, "given by --aws-endpoint".into()),
+    }
+}
+
+/// SDK configuration for a local backend: every client sent to `endpoint`, in `region`, with
+/// placeholder credentials (a local backend checks no signature).
+pub async fn local_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+    let credentials = aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "wsflow-local");
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .load()
+        .await
+}

@@ -1,0 +1,132 @@
+//! A Lambda function binary run as a local process behind its own Lambda Runtime API
+//! (`/2018-06-01/runtime/...`), the interface every custom runtime, `lambda_runtime` included,
+//! speaks. One invocation at a time, as in one Lambda execution environment.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::Mutex;
+
+use crate::runtime_api::RuntimeApi;
+
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// Used as `AWS_LAMBDA_FUNCTION_NAME` and as the prefix of every log line.
+    pub name: String,
+    pub binary: PathBuf,
+    pub env: BTreeMap<String, String>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InvokeError {
+    /// The handler reported an error (`/invocation/{id}/error`).
+    #[error("function error {error_type}: {message}")]
+    Function { error_type: String, message: String },
+    #[error("function initialisation failed: {0}")]
+    Init(String),
+    #[error("function timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("function process exited: {0}")]
+    Exited(String),
+}
+
+pub struct FunctionProcess {
+    spec: FunctionSpec,
+    api: Arc<RuntimeApi>,
+    child: Mutex<Child>,
+    started: Instant,
+    /// Serialises invocations: an execution environment runs one at a time.
+    turn: Mutex<()>,
+}
+
+impl FunctionProcess {
+    /// Serves a Runtime API on a free loopback port and starts the binary against it.
+    pub async fn spawn(spec: FunctionSpec) -> anyhow::Result<FunctionProcess> {
+        let api = RuntimeApi::serve(&spec.name).await?;
+        let started = Instant::now();
+        let mut child = Command::new(&spec.binary)
+            .env_clear()
+            .envs(inherited_env())
+            .envs(&spec.env)
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &spec.name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting function {} ({})", spec.name, spec.binary.display()))?;
+        prefix_lines(&spec.name, child.stdout.take());
+        prefix_lines(&spec.name, child.stderr.take());
+        Ok(FunctionProcess {
+            spec,
+            api,
+            child: Mutex::new(child),
+            started,
+            turn: Mutex::new(()),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// Waits until the runtime first asks for work (its init is done); returns the time since
+    /// spawn — the function's cold start.
+    pub async fn ready(&self) -> Result<Duration, InvokeError> {
+        tokio::select! {
+            at = self.api.first_poll() => at.map(|at| at - self.started),
+            status = self.exited() => Err(status),
+        }
+    }
+
+    /// Sends one event and waits for the function's answer.
+    pub async fn invoke(&self, event: &Value) -> Result<Value, InvokeError> {
+        let _turn = self.turn.lock().await;
+        let deadline = self.spec.timeout;
+        let answer = self.api.dispatch(event, deadline);
+        tokio::select! {
+            answer = tokio::time::timeout(deadline, answer) => match answer {
+                Ok(answer) => answer,
+                Err(_) => Err(InvokeError::Timeout(deadline)),
+            },
+            status = self.exited() => Err(status),
+        }
+    }
+
+    async fn exited(&self) -> InvokeError {
+        let status = self.child.lock().await.wait().await;
+        match (self.api.init_error(), status) {
+            (Some(init), _) => InvokeError::Init(init),
+            (None, Ok(status)) => InvokeError::Exited(status.to_string()),
+            (None, Err(e)) => InvokeError::Exited(e.to_string()),
+        }
+    }
+}
+
+/// A Lambda environment does not inherit the developer's shell; only what the platform sets
+/// (and what keeps local tooling working) passes through.
+fn inherited_env() -> impl Iterator<Item = (String, String)> {
+    const KEEP: [&str; 6] = ["PATH", "HOME", "TZ", "LANG", "RUST_BACKTRACE", "RUST_LOG"];
+    std::env::vars().filter(|(k, _)| KEEP.contains(&k.as_str()))
+}
+
+fn prefix_lines(name: &str, stream: Option<impl AsyncRead + Unpin + Send + 'static>) {
+    let Some(stream) = stream else { return };
+    let name = name.to_owned();
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stream).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            eprintln!("[{name}] {line}");
+        }
+    });
+}

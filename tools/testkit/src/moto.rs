@@ -1,0 +1,31 @@
+//! The local mode's moto server, on a free loopback port, with an SDK configuration for it.
+
+use std::net::TcpListener;
+
+use aws_config::SdkConfig;
+use wsflow_dev::moto::{moto_binary, MotoServer};
+
+pub struct Moto {
+    server: MotoServer,
+}
+
+impl Moto {
+    /// Starts `moto_server` from the project venv (or `WSFLOW_MOTO_SERVER`) and waits until it
+    /// listens; the server is killed when this is dropped.
+    pub async fn start() -> anyhow::Result<Moto> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let binary = moto_binary(Some(&crate::repo_root()))?;
+        Ok(Moto {
+            server: MotoServer::start(&binary, port).await?,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        self.server.endpoint()
+    }
+
+    /// SDK configuration pointing every client at this server, with dummy credentials.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        wsflow_dev::local_sdk_config(self.endpoint(), "us-east-1").await
+    }
+}
