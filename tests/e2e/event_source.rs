@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use serde_json::json;
+use wsflow_cloudformation::{provision, BackendKind, LocalEnv};
 use wsflow_core::{Job, Source, Task};
-use wsflow_lambda::event_sources::{EventSources, Mapping, PollSettings};
-use wsflow_lambda::functions::{FunctionHost, LocalFunctions};
 use wsflow_dev::local_sdk_config;
 use wsflow_dev::moto::{moto_binary, MotoServer};
 use wsflow_dev::options::concrete_port;
-use wsflow_cloudformation::{provision, Backend, LocalEnv};
+use wsflow_lambda::event_sources::{EventSources, Mapping, PollSettings};
+use wsflow_lambda::functions::{FunctionHost, LocalFunctions};
 use wsflow_testkit::{eventually, repo_root, ConnectionsStub};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -26,9 +26,12 @@ async fn jobs_reach_the_worker_and_failures_reach_the_dead_letter_queue() -> any
     let stub = ConnectionsStub::start().await?;
     // The template's CALLBACK_URL is `{gateway_http}/{stage}`; the stub serves `/{stage}/@connections/…`.
     let env = LocalEnv::new(moto.endpoint(), stub.url().trim_end_matches("/test"));
-    let stack = wsflow_cloudformation::load(&wsflow_e2e::repo_root().join("emulator/cloudformation/tests/fixtures/wsflow.template.json"), &env)?;
+    let stack = wsflow_cloudformation::load(
+        &wsflow_e2e::repo_root().join("emulator/cloudformation/tests/fixtures/wsflow.template.json"),
+        &env,
+    )?;
     let sdk = local_sdk_config(moto.endpoint(), "us-east-1").await;
-    let backend = Backend::Moto {
+    let backend = BackendKind::Moto {
         endpoint: moto.endpoint().to_owned(),
     };
     provision(&stack, &sdk, backend).await?;

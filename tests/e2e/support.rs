@@ -1,6 +1,8 @@
 //! Harness for the end-to-end tests: `wsflow dev` as a child process on free ports, the SDK
 //! pointed at its backend, and a WebSocket client.
 
+#![warn(missing_docs)]
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};

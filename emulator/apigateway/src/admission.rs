@@ -93,7 +93,7 @@ pub fn message(shared: &Shared, request: &Request) -> Result<(), &'static str> {
     })
 }
 
-fn api_key(shared: &Shared, request: &Request) -> Option<Arc<crate::api_keys::ApiKey>> {
+fn api_key(shared: &Shared, request: &Request) -> Option<Arc<crate::api_keys::MeteredKey>> {
     let expression = shared.api.api_key_selection_expression.as_deref()?;
     let headers = &request.handshake.as_ref()?.headers;
     let value = selected_key(expression, headers, request.authorizer.as_deref())?;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::throttle::{Quota, TokenBucket, TOO_MANY_REQUESTS};
+use crate::throttle::{QuotaCounter, TokenBucket, TOO_MANY_REQUESTS};
 
 /// A key the stage accepts, with its usage plan's limits. Configuration for the gateway.
 #[derive(Clone)]
@@ -31,11 +31,11 @@ impl std::fmt::Debug for ApiKeyGrant {
 }
 
 /// A connection's key: shared by every connection made with it, as the plan's limits are.
-pub struct ApiKey {
+pub struct MeteredKey {
     pub id: String,
     pub value: String,
     bucket: Option<TokenBucket>,
-    quota: Option<Quota>,
+    quota: Option<QuotaCounter>,
 }
 
 /// Why a request made with a key is refused.
@@ -55,21 +55,21 @@ impl KeyRefusal {
     }
 }
 
-impl std::fmt::Debug for ApiKey {
+impl std::fmt::Debug for MeteredKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiKey")
+        f.debug_struct("MeteredKey")
             .field("id", &self.id)
             .finish_non_exhaustive()
     }
 }
 
-impl ApiKey {
+impl MeteredKey {
     /// Takes a token from the plan's bucket and counts the request against its quota.
     pub fn admit(&self) -> Result<(), KeyRefusal> {
         if !self.bucket.as_ref().is_none_or(TokenBucket::try_take) {
             return Err(KeyRefusal::Throttled);
         }
-        if !self.quota.as_ref().is_none_or(Quota::try_count) {
+        if !self.quota.as_ref().is_none_or(QuotaCounter::try_count) {
             return Err(KeyRefusal::QuotaExceeded);
         }
         Ok(())
@@ -78,7 +78,7 @@ impl ApiKey {
 
 #[derive(Default)]
 pub struct ApiKeys {
-    by_value: HashMap<String, Arc<ApiKey>>,
+    by_value: HashMap<String, Arc<MeteredKey>>,
 }
 
 impl ApiKeys {
@@ -86,11 +86,13 @@ impl ApiKeys {
         let by_value = grants
             .into_iter()
             .map(|grant| {
-                let key = ApiKey {
+                let key = MeteredKey {
                     id: grant.id,
                     value: grant.value.clone(),
                     bucket: grant.throttle.map(|(rate, burst)| TokenBucket::new(rate, burst)),
-                    quota: grant.quota.map(|(limit, period)| Quota::new(limit, &period)),
+                    quota: grant
+                        .quota
+                        .map(|(limit, period)| QuotaCounter::new(limit, &period)),
                 };
                 (grant.value, Arc::new(key))
             })
@@ -98,7 +100,7 @@ impl ApiKeys {
         ApiKeys { by_value }
     }
 
-    pub fn find(&self, value: &str) -> Option<Arc<ApiKey>> {
+    pub fn find(&self, value: &str) -> Option<Arc<MeteredKey>> {
         self.by_value.get(value).cloned()
     }
 }

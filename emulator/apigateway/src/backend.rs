@@ -27,7 +27,7 @@ fn json_protocol(service: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-pub struct Backend {
+pub struct BackendClient {
     endpoint: String,
     region: String,
     http: Client<HttpConnector, Full<Bytes>>,
@@ -64,9 +64,9 @@ fn parse_uri(uri: &str) -> Result<Target<'_>, IntegrationError> {
     Ok(Target { service, kind, rest })
 }
 
-impl Backend {
-    pub fn new(endpoint: &str, region: &str) -> Backend {
-        Backend {
+impl BackendClient {
+    pub fn new(endpoint: &str, region: &str) -> BackendClient {
+        BackendClient {
             endpoint: endpoint.trim_end_matches('/').to_owned(),
             region: region.to_owned(),
             http: Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use wsflow_cloudformation::{Integration, IntegrationKind, IntegrationResponse};
 use wsflow_lambda::Functions;
 
-use crate::backend::Backend;
+use crate::backend::BackendClient;
 use crate::request::Request;
 use crate::templates::{self, TemplateCache};
 use crate::IntegrationError;
@@ -22,7 +22,7 @@ pub struct Reply {
 }
 
 pub struct Integrator {
-    pub backend: Backend,
+    pub backend: BackendClient,
     pub functions: Arc<dyn Functions>,
     pub templates: TemplateCache,
     pub stage_variables: Value,
@@ -143,7 +143,7 @@ impl Integrator {
         let context = || templates::render_context(request, input, &self.stage_variables);
         self.templates
             .render(template, context)
-            .map_err(IntegrationError::Template)
+            .map_err(IntegrationError::MappingTemplate)
     }
 }
 

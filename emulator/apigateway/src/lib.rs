@@ -5,14 +5,16 @@
 //! API Gateway's protections: the `$connect` authorizer, API keys with their usage plans,
 //! request models and throttling.
 
+#![warn(missing_docs)]
+
 mod admission;
 mod api_keys;
 mod authorizer;
 mod backend;
+mod connections_endpoint;
 mod handshake;
 mod ids;
 mod integrate;
-mod management;
 mod registry;
 mod request;
 mod routing;
@@ -28,9 +30,9 @@ use std::time::Duration;
 use axum::routing::post;
 use axum::Router;
 use tokio::sync::watch;
-use wsflow_cloudfront_functions::EdgeFunction;
-use wsflow_lambda::Functions;
 use wsflow_cloudformation::WebSocketApi;
+use wsflow_cloudfront_functions::CompiledFunction;
+use wsflow_lambda::Functions;
 
 use integrate::Integrator;
 use registry::Registry;
@@ -53,7 +55,7 @@ pub struct GatewayConfig {
     pub account: String,
     pub functions: Arc<dyn Functions>,
     /// The template's viewer-request function, run on every handshake.
-    pub edge: Option<EdgeFunction>,
+    pub edge: Option<CompiledFunction>,
     /// The API keys usage plans bind to the stage.
     pub api_keys: Vec<ApiKeyGrant>,
 }
@@ -69,7 +71,7 @@ pub enum IntegrationError {
     #[error("function failed: {0}")]
     Function(String),
     #[error("{0}")]
-    Template(String),
+    MappingTemplate(String),
     #[error("no mapping template matches and passthrough is NEVER")]
     NoTemplate,
 }
@@ -80,7 +82,7 @@ pub(crate) struct Shared {
     domain_name: String,
     registry: Registry,
     integrator: Integrator,
-    edge: Option<EdgeFunction>,
+    edge: Option<CompiledFunction>,
     /// `arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/`: the route key completes it.
     method_arn_prefix: String,
     throttles: throttle::RouteThrottles,
@@ -115,7 +117,7 @@ impl Gateway {
             domain_name: addr.to_string(),
             registry: Registry::default(),
             integrator: Integrator {
-                backend: backend::Backend::new(&config.backend_endpoint, &config.region),
+                backend: backend::BackendClient::new(&config.backend_endpoint, &config.region),
                 functions: config.functions,
                 templates: Default::default(),
                 stage_variables,
@@ -124,9 +126,9 @@ impl Gateway {
             edge: config.edge,
             shutdown: watch::channel(false).0,
         });
-        let management = post(management::post)
-            .get(management::get)
-            .delete(management::delete);
+        let management = post(connections_endpoint::post)
+            .get(connections_endpoint::get)
+            .delete(connections_endpoint::delete);
         let app = Router::new()
             .route("/{stage}/@connections/{id}", management.clone())
             .route("/@connections/{id}", management)

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::api_keys::ApiKey;
+use crate::api_keys::MeteredKey;
 
 /// What the gateway asks a connection's socket task to do.
 #[derive(Debug)]
@@ -23,7 +23,7 @@ pub struct ConnectionInfo {
     pub user_agent: String,
     pub connected_at_ms: u64,
     pub authorizer: Option<Arc<serde_json::Value>>,
-    pub api_key: Option<Arc<ApiKey>>,
+    pub api_key: Option<Arc<MeteredKey>>,
 }
 
 pub struct Connection {
@@ -32,7 +32,7 @@ pub struct Connection {
     pub source_ip: String,
     pub user_agent: String,
     pub authorizer: Option<Arc<Value>>,
-    pub api_key: Option<Arc<ApiKey>>,
+    pub api_key: Option<Arc<MeteredKey>>,
     pub last_active_ms: AtomicU64,
     sender: mpsc::UnboundedSender<Outbound>,
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::api_keys::ApiKey;
+use crate::api_keys::MeteredKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -52,7 +52,7 @@ pub struct Request {
     /// `$context.authorizer`: what the `$connect` authorizer returned, for the connection's life.
     pub authorizer: Option<Arc<Value>>,
     /// The connection's API key (`$context.identity.apiKey`, `apiKeyId`).
-    pub api_key: Option<Arc<ApiKey>>,
+    pub api_key: Option<Arc<MeteredKey>>,
 }
 
 impl Request {

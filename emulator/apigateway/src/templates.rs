@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use wsflow_vtl::{RenderContext, Template};
+use wsflow_vtl::{MappingTemplate, RenderContext};
 
 use crate::request::Request;
 use crate::routing;
@@ -11,7 +11,7 @@ use crate::routing;
 /// Parsed templates by source text: the template set is fixed for the gateway's lifetime.
 #[derive(Default)]
 pub struct TemplateCache {
-    parsed: Mutex<HashMap<String, Arc<Template>>>,
+    parsed: Mutex<HashMap<String, Arc<MappingTemplate>>>,
 }
 
 impl TemplateCache {
@@ -24,11 +24,12 @@ impl TemplateCache {
         template.render(&context()).map_err(|e| e.to_string())
     }
 
-    fn parsed(&self, source: &str) -> Result<Arc<Template>, String> {
+    fn parsed(&self, source: &str) -> Result<Arc<MappingTemplate>, String> {
         if let Some(template) = self.parsed.lock().unwrap().get(source) {
             return Ok(template.clone());
         }
-        let template = Arc::new(Template::parse(source).map_err(|e| format!("mapping template: {e}"))?);
+        let template =
+            Arc::new(MappingTemplate::parse(source).map_err(|e| format!("mapping template: {e}"))?);
         self.parsed
             .lock()
             .unwrap()

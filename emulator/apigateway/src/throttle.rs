@@ -48,21 +48,21 @@ impl TokenBucket {
 /// At most `limit` requests per period. Periods start when the gateway does, not on calendar
 /// boundaries as in API Gateway: local sessions are far shorter than a day.
 #[derive(Debug)]
-pub struct Quota {
+pub struct QuotaCounter {
     limit: u64,
     period: Duration,
     state: Mutex<(u64, Instant)>,
 }
 
-impl Quota {
+impl QuotaCounter {
     /// `period` is a usage plan's `DAY`, `WEEK` or `MONTH` (30 days); anything else is a day.
-    pub fn new(limit: u64, period: &str) -> Quota {
+    pub fn new(limit: u64, period: &str) -> QuotaCounter {
         let days = match period {
             "WEEK" => 7,
             "MONTH" => 30,
             _ => 1,
         };
-        Quota {
+        QuotaCounter {
             limit,
             period: Duration::from_secs(days * 24 * 60 * 60),
             state: Mutex::new((0, Instant::now())),
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_quota_counts_to_its_limit() {
-        let quota = Quota::new(3, "DAY");
+        let quota = QuotaCounter::new(3, "DAY");
         assert_eq!((0..5).filter(|_| quota.try_count()).count(), 3);
     }
 }

@@ -6,6 +6,8 @@
 //! with the reason local mode does not need or cannot run it ([`Stack::resources`]).
 //! [`provision::provision`] then creates the queues, tables and state machines on the backend.
 
+#![warn(missing_docs)]
+
 pub mod endpoints;
 pub mod error;
 pub mod intrinsics;
@@ -18,7 +20,7 @@ use std::path::Path;
 
 pub use error::StackError;
 pub use model::*;
-pub use provision::{provision, Backend, ProvisionReport, ProvisionedKey};
+pub use provision::{provision, BackendKind, ProvisionReport, ProvisionedKey};
 pub use template::Template;
 
 /// Reads a JSON template and resolves it.

@@ -68,7 +68,7 @@ pub struct Stack {
     pub tables: Vec<Table>,
     pub state_machines: Vec<StateMachine>,
     pub event_sources: Vec<EventSourceMapping>,
-    pub edge_functions: Vec<EdgeFunction>,
+    pub cloudfront_functions: Vec<CloudFrontFunction>,
     pub secrets: Vec<Secret>,
     /// `AWS::ApiGateway::ApiKey`s, which usage plans bind to the WebSocket API's stage.
     pub api_keys: Vec<ApiKey>,
@@ -391,7 +391,7 @@ pub struct EventSourceMapping {
 
 /// `AWS::CloudFront::Function`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EdgeFunction {
+pub struct CloudFrontFunction {
     pub logical_id: String,
     /// `Name`, resolved.
     pub name: String,

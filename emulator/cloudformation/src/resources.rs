@@ -130,7 +130,7 @@ pub fn build(resolver: &Resolver<'_>) -> Result<Stack> {
     let distributions = of("AWS::CloudFront::Distribution");
     for resource in of("AWS::CloudFront::Function") {
         stack
-            .edge_functions
+            .cloudfront_functions
             .push(edge_function(resolver, resource, &distributions)?);
     }
     stack.api = websocket_api(resolver, &present, &stack)?;
@@ -664,7 +664,7 @@ fn edge_function(
     resolver: &Resolver<'_>,
     resource: &Resource,
     distributions: &[&Resource],
-) -> Result<EdgeFunction> {
+) -> Result<CloudFrontFunction> {
     let p = props(resolver, resource);
     let id = &resource.logical_id;
     let arn = resolver.attribute(id, Some("FunctionARN"), &p.path("Name"))?;
@@ -697,7 +697,7 @@ fn edge_function(
         Some(Value::Object(config)) => get_str(&config, "Runtime", &p.path("FunctionConfig"))?,
         _ => None,
     };
-    Ok(EdgeFunction {
+    Ok(CloudFrontFunction {
         logical_id: id.clone(),
         name: resolver.physical_name(id, &p.path("Name"))?,
         code: p.required_string("FunctionCode")?,

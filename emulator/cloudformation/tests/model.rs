@@ -99,14 +99,14 @@ fn edge_function_association_and_endpoint_rewriting() {
     }});
     let stack = wsflow_cloudformation::from_json(&template, &env()).unwrap();
     let edge = stack
-        .edge_functions
+        .cloudfront_functions
         .iter()
         .find(|e| e.logical_id == "Edge")
         .unwrap();
     assert_eq!(edge.event_type, "viewer-response");
     assert_eq!(edge.runtime, "cloudfront-js-2.0");
     let lonely = stack
-        .edge_functions
+        .cloudfront_functions
         .iter()
         .find(|e| e.logical_id == "Lonely")
         .unwrap();
@@ -259,7 +259,10 @@ fn models_secrets_api_keys_and_usage_plans() {
     assert!(settings.exclude_punctuation && !settings.exclude_numbers);
     let given = stack.secrets.iter().find(|s| s.logical_id == "Given").unwrap();
     assert_eq!(given.name, "wsflow-Given");
-    assert_eq!(given.value, wsflow_cloudformation::SecretValue::Given("abc".into()));
+    assert_eq!(
+        given.value,
+        wsflow_cloudformation::SecretValue::Given("abc".into())
+    );
     // Secrets Manager takes the name wherever it takes the ARN.
     assert_eq!(
         stack.function("Fn").unwrap().env["JWT_SECRET_ID"],

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use wsflow_cloudformation::provision::Action;
-use wsflow_cloudformation::{provision, Backend, LocalEnv};
+use wsflow_cloudformation::{provision, BackendKind, LocalEnv};
 
 #[tokio::test]
 async fn provisions_the_template_on_moto_twice_and_runs_the_async_workflow() -> anyhow::Result<()> {
@@ -15,7 +15,7 @@ async fn provisions_the_template_on_moto_twice_and_runs_the_async_workflow() -> 
     let env = LocalEnv::new(moto.endpoint(), "http://127.0.0.1:8080");
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wsflow.template.json");
     let stack = wsflow_cloudformation::load(&fixture, &env)?;
-    let backend = Backend::Moto {
+    let backend = BackendKind::Moto {
         endpoint: moto.endpoint().to_owned(),
     };
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use wsflow_cloudformation::provision::Action;
-use wsflow_cloudformation::{provision, Backend, LocalEnv};
+use wsflow_cloudformation::{provision, BackendKind, LocalEnv};
 
 #[tokio::test]
 async fn secrets_api_keys_and_usage_plans_are_created_once() -> anyhow::Result<()> {
@@ -25,7 +25,7 @@ async fn secrets_api_keys_and_usage_plans_are_created_once() -> anyhow::Result<(
             "KeyId": {"Ref": "ClientKey"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "Plan"}}}
     }});
     let stack = wsflow_cloudformation::from_json(&template, &env)?;
-    let backend = Backend::Moto {
+    let backend = BackendKind::Moto {
         endpoint: moto.endpoint().to_owned(),
     };
 

@@ -149,8 +149,8 @@ fn check(stack: &Stack) {
     assert_eq!(connections.ttl_attribute.as_deref(), Some("ttl"));
 
     // The edge function, with its association.
-    assert_eq!(stack.edge_functions.len(), 1);
-    let edge = &stack.edge_functions[0];
+    assert_eq!(stack.cloudfront_functions.len(), 1);
+    let edge = &stack.cloudfront_functions[0];
     assert_eq!(edge.event_type, "viewer-request");
     assert_eq!(edge.runtime, "cloudfront-js-2.0");
     assert!(edge.code.contains("function handler(event)"));

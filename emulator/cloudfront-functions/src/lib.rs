@@ -16,7 +16,9 @@
 //! Not provided: the `cloudfront` and `crypto` modules (`require`/`import`) and KeyValueStore
 //! helpers of cloudfront-js-2.0; a function using them fails with a `ReferenceError`.
 //! `console.log` works: its lines are logged with `tracing` (target `wsflow_cloudfront_functions`) and
-//! returned by [`EdgeFunction::invoke`].
+//! returned by [`CompiledFunction::invoke`].
+
+#![warn(missing_docs)]
 
 mod engine;
 mod event;
@@ -122,34 +124,34 @@ type Reply = mpsc::Sender<Result<Invocation, EdgeError>>;
 
 /// A compiled CloudFront function.
 ///
-/// Thread-safety: `EdgeFunction` is `Send + Sync` and cheap to share in an `Arc`. The QuickJS
+/// Thread-safety: `CompiledFunction` is `Send + Sync` and cheap to share in an `Arc`. The QuickJS
 /// runtime lives on one dedicated thread owned by this value; calls from any thread or task are
 /// queued to it and run one at a time. A call blocks its caller until the function returns (at
 /// most the time budget, 50 ms by default; a plain function takes a few microseconds), so async
 /// callers may call it directly for handshakes or wrap it in `spawn_blocking`. Dropping the
 /// value stops the thread.
-pub struct EdgeFunction {
+pub struct CompiledFunction {
     name: String,
     jobs: mpsc::Sender<(ViewerRequest, Reply)>,
 }
 
-impl std::fmt::Debug for EdgeFunction {
+impl std::fmt::Debug for CompiledFunction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EdgeFunction")
+        f.debug_struct("CompiledFunction")
             .field("name", &self.name)
             .finish_non_exhaustive()
     }
 }
 
-impl EdgeFunction {
+impl CompiledFunction {
     /// Compiles `code` (which must define a global `function handler(event)`) with the default
     /// options. Syntax errors, errors thrown by top-level code and a missing `handler` are
     /// reported here.
-    pub fn compile(name: &str, code: &str) -> Result<EdgeFunction, EdgeError> {
-        EdgeFunction::compile_with(name, code, EdgeOptions::default())
+    pub fn compile(name: &str, code: &str) -> Result<CompiledFunction, EdgeError> {
+        CompiledFunction::compile_with(name, code, EdgeOptions::default())
     }
 
-    pub fn compile_with(name: &str, code: &str, options: EdgeOptions) -> Result<EdgeFunction, EdgeError> {
+    pub fn compile_with(name: &str, code: &str, options: EdgeOptions) -> Result<CompiledFunction, EdgeError> {
         let (jobs, queue) = mpsc::channel::<(ViewerRequest, Reply)>();
         let (ready_tx, ready_rx) = mpsc::channel::<Result<(), EdgeError>>();
         let thread_name = format!("edge-fn-{name}");
@@ -162,7 +164,7 @@ impl EdgeFunction {
         ready_rx
             .recv()
             .map_err(|_| EdgeError::new(format!("{name}: the JS engine thread stopped while compiling")))??;
-        Ok(EdgeFunction {
+        Ok(CompiledFunction {
             name: name.to_owned(),
             jobs,
         })
@@ -177,7 +179,7 @@ impl EdgeFunction {
         self.invoke(request).map(|i| i.outcome)
     }
 
-    /// Like [`EdgeFunction::viewer_request`], also returning the `console.log` lines.
+    /// Like [`CompiledFunction::viewer_request`], also returning the `console.log` lines.
     pub fn invoke(&self, request: &ViewerRequest) -> Result<Invocation, EdgeError> {
         let (reply, answer) = mpsc::channel();
         let stopped = || EdgeError::new(format!("{}: the JS engine thread stopped", self.name));

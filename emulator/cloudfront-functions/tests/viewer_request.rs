@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wsflow_cloudfront_functions::{EdgeFunction, EdgeOptions, EdgeOutcome, ViewerRequest};
+use wsflow_cloudfront_functions::{CompiledFunction, EdgeOptions, EdgeOutcome, ViewerRequest};
 
 fn ws_uri_source() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../cdk/functions/ws-uri.js");
@@ -46,7 +46,7 @@ fn forwarded(outcome: EdgeOutcome) -> ViewerRequest {
 
 #[test]
 fn ws_uri_moves_a_path_with_segments_into_the_header_and_keeps_the_query() {
-    let function = EdgeFunction::compile("ws-uri", &ws_uri_source()).unwrap();
+    let function = CompiledFunction::compile("ws-uri", &ws_uri_source()).unwrap();
     let request = handshake("/rooms/42/chat", &[("q", "1"), ("tag", "a"), ("tag", "b")]);
     let out = forwarded(function.viewer_request(&request).unwrap());
     assert_eq!(out.uri, "/");
@@ -63,7 +63,7 @@ fn ws_uri_moves_a_path_with_segments_into_the_header_and_keeps_the_query() {
 
 #[test]
 fn ws_uri_on_the_root_path() {
-    let function = EdgeFunction::compile("ws-uri", &ws_uri_source()).unwrap();
+    let function = CompiledFunction::compile("ws-uri", &ws_uri_source()).unwrap();
     let out = forwarded(function.viewer_request(&handshake("/", &[])).unwrap());
     assert_eq!(out.uri, "/");
     assert_eq!(out.headers["ws-uri"], ["/"]);
@@ -72,7 +72,7 @@ fn ws_uri_on_the_root_path() {
 
 #[test]
 fn ws_uri_keeps_percent_encoded_characters_as_sent() {
-    let function = EdgeFunction::compile("ws-uri", &ws_uri_source()).unwrap();
+    let function = CompiledFunction::compile("ws-uri", &ws_uri_source()).unwrap();
     let out = forwarded(
         function
             .viewer_request(&handshake("/caf%C3%A9/a%20b/%2F", &[("name", "J%C3%BCrgen")]))
@@ -99,7 +99,7 @@ fn the_event_has_the_cloudfront_functions_structure() {
             }) };
             return r;
         }"#;
-    let function = EdgeFunction::compile_with(
+    let function = CompiledFunction::compile_with(
         "shape",
         code,
         EdgeOptions {
@@ -139,7 +139,7 @@ fn the_event_has_the_cloudfront_functions_structure() {
 
 #[test]
 fn a_function_that_throws_is_an_error_with_its_message() {
-    let function = EdgeFunction::compile(
+    let function = CompiledFunction::compile(
         "thrower",
         "function handler(e) { throw new Error('no entry for ' + e.request.uri); }",
     )
@@ -165,7 +165,7 @@ fn a_returned_response_is_respond() {
                 body: 'go away'
             };
         }"#;
-    let function = EdgeFunction::compile("gate", code).unwrap();
+    let function = CompiledFunction::compile("gate", code).unwrap();
     let invocation = function.invoke(&handshake("/closed", &[])).unwrap();
     assert_eq!(invocation.logs, ["refusing /closed"]);
     match invocation.outcome {
@@ -196,7 +196,7 @@ fn an_async_handler_and_a_base64_body() {
         async function handler(event) {
             return { statusCode: 200, body: { data: 'aGk=', encoding: 'base64' } };
         }"#;
-    let function = EdgeFunction::compile("async", code).unwrap();
+    let function = CompiledFunction::compile("async", code).unwrap();
     match function.viewer_request(&handshake("/", &[])).unwrap() {
         EdgeOutcome::Respond { status, body, .. } => {
             assert_eq!(status, 200);
@@ -213,7 +213,7 @@ fn an_infinite_loop_runs_out_of_time_and_the_function_recovers() {
             if (event.request.uri === '/loop') { while (true) {} }
             return event.request;
         }"#;
-    let function = EdgeFunction::compile("spin", code).unwrap();
+    let function = CompiledFunction::compile("spin", code).unwrap();
     let started = Instant::now();
     let error = function.viewer_request(&handshake("/loop", &[])).unwrap_err();
     let elapsed = started.elapsed();
@@ -233,7 +233,7 @@ fn a_memory_hog_hits_the_memory_limit() {
             var a = [];
             while (true) { a.push('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + a.length); }
         }"#;
-    let function = EdgeFunction::compile_with(
+    let function = CompiledFunction::compile_with(
         "hog",
         code,
         EdgeOptions {
@@ -250,10 +250,10 @@ fn a_memory_hog_hits_the_memory_limit() {
 #[test]
 fn a_syntax_error_fails_to_compile() {
     let error =
-        EdgeFunction::compile("broken", "function handler(event) { return event.request; ").unwrap_err();
+        CompiledFunction::compile("broken", "function handler(event) { return event.request; ").unwrap_err();
     assert!(error.message.contains("broken does not compile"), "{error}");
     assert!(error.message.contains("SyntaxError"), "{error}");
-    let error = EdgeFunction::compile("nohandler", "var x = 1;").unwrap_err();
+    let error = CompiledFunction::compile("nohandler", "var x = 1;").unwrap_err();
     assert!(error.message.contains("handler"), "{error}");
 }
 
@@ -276,7 +276,7 @@ fn invalid_results_are_errors() {
         ),
     ];
     for (code, expected) in cases {
-        let function = EdgeFunction::compile("bad", code).unwrap();
+        let function = CompiledFunction::compile("bad", code).unwrap();
         let error = function.viewer_request(&handshake("/", &[])).unwrap_err();
         assert!(error.message.contains(expected), "{code}: {error}");
     }
@@ -284,7 +284,7 @@ fn invalid_results_are_errors() {
 
 #[test]
 fn one_function_serves_many_threads() {
-    let function = Arc::new(EdgeFunction::compile("ws-uri", &ws_uri_source()).unwrap());
+    let function = Arc::new(CompiledFunction::compile("ws-uri", &ws_uri_source()).unwrap());
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let function = function.clone();

@@ -26,13 +26,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use wsflow_apigateway::{Gateway, GatewayConfig};
-use wsflow_cloudformation::{provision, Backend, LocalEnv, Stack};
+use wsflow_cloudformation::{provision, BackendKind, LocalEnv, Stack};
 
 use moto::MotoServer;
-use wsflow_lambda::event_sources::{EventSources, Mapping, PollSettings};
-use wsflow_lambda::functions::{FunctionHost, LocalFunctions};
 pub use options::LocalOptions;
 use report::Endpoints;
+use wsflow_lambda::event_sources::{EventSources, Mapping, PollSettings};
+use wsflow_lambda::functions::{FunctionHost, LocalFunctions};
 
 /// Starts local mode, prints the ready banner and `READY`, runs until `shutdown` completes,
 /// then stops everything.
@@ -122,7 +122,7 @@ impl Running {
         &mut self,
         options: &LocalOptions,
         port: u16,
-    ) -> anyhow::Result<(Backend, Endpoints)> {
+    ) -> anyhow::Result<(BackendKind, Endpoints)> {
         let gateway_http = format!("http://127.0.0.1:{port}");
         if let Some(endpoint) = &options.aws_endpoint {
             let endpoint = endpoint.trim_end_matches('/').to_owned();
@@ -144,7 +144,7 @@ impl Running {
             backend: endpoint.clone(),
             backend_kind: "moto server started by wsflow dev".into(),
         };
-        Ok((Backend::Moto { endpoint }, endpoints))
+        Ok((BackendKind::Moto { endpoint }, endpoints))
     }
 
     async fn start_functions(
@@ -277,30 +277,32 @@ async fn start_gateway(
 }
 
 /// The stack's viewer-request CloudFront function, compiled.
-fn viewer_request_function(stack: &Stack) -> anyhow::Result<Option<wsflow_cloudfront_functions::EdgeFunction>> {
+fn viewer_request_function(
+    stack: &Stack,
+) -> anyhow::Result<Option<wsflow_cloudfront_functions::CompiledFunction>> {
     let Some(function) = stack
-        .edge_functions
+        .cloudfront_functions
         .iter()
         .find(|f| f.event_type == "viewer-request")
     else {
         return Ok(None);
     };
-    let compiled = wsflow_cloudfront_functions::EdgeFunction::compile(&function.name, &function.code)
+    let compiled = wsflow_cloudfront_functions::CompiledFunction::compile(&function.name, &function.code)
         .with_context(|| format!("compiling the CloudFront function {}", function.logical_id))?;
     Ok(Some(compiled))
 }
 
 /// A given endpoint is treated as moto when it accepts moto's configuration call (which also
 /// switches its Step Functions to executing state machines), else used as it is.
-async fn identify_backend(endpoint: &str) -> (Backend, String) {
+async fn identify_backend(endpoint: &str) -> (BackendKind, String) {
     match provision::configure_moto(endpoint).await {
         Ok(()) => (
-            Backend::Moto {
+            BackendKind::Moto {
                 endpoint: endpoint.to_owned(),
             },
             "moto server given by --aws-endpoint".into(),
         ),
-        Err(_) => (Backend::Other, "given by --aws-endpoint".into()),
+        Err(_) => (BackendKind::Other, "given by --aws-endpoint".into()),
     }
 }
 

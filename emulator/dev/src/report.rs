@@ -201,7 +201,8 @@ mod tests {
     use wsflow_cloudformation::LocalEnv;
 
     fn fixture() -> Stack {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cloudformation/tests/fixtures/wsflow.template.json");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../cloudformation/tests/fixtures/wsflow.template.json");
         wsflow_cloudformation::load(
             &path,
             &LocalEnv::new("http://127.0.0.1:4999", "http://127.0.0.1:8181"),

@@ -32,11 +32,7 @@ pub fn decide(batch: &[String], answer: &Result<Value, String>, report_batch_ite
         },
     };
     Outcome {
-        delete: batch
-            .iter()
-            .filter(|id| !failed.contains(*id))
-            .cloned()
-            .collect(),
+        delete: batch.iter().filter(|id| !failed.contains(*id)).cloned().collect(),
         failure: (!failed.is_empty())
             .then(|| format!("the function reported {} failed message(s)", failed.len())),
     }
@@ -67,7 +63,9 @@ fn reported_failures(response: &Value, batch: &[String]) -> Result<HashSet<Strin
         .map(|item| {
             let id = item.item_identifier;
             if id.is_empty() || !batch.contains(&id) {
-                return Err(format!("`batchItemFailures` names no message of the batch: {id:?}"));
+                return Err(format!(
+                    "`batchItemFailures` names no message of the batch: {id:?}"
+                ));
             }
             Ok(id)
         })

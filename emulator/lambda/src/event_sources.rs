@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::Functions;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use crate::Functions;
 use wsflow_cloudformation::{EventSourceMapping, Stack};
 
 use crate::batch_outcome;

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use serde_json::Value;
 use crate::FunctionError;
 use crate::{FunctionSpec, InvokeError};
+use async_trait::async_trait;
+use serde_json::Value;
 use wsflow_cloudformation::{Function, LocalEnv};
 
 use crate::pool::Pool;

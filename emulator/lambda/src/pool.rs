@@ -4,9 +4,9 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::{FunctionProcess, FunctionSpec, InvokeError};
 use serde_json::Value;
 use tokio::sync::Semaphore;
-use crate::{FunctionProcess, FunctionSpec, InvokeError};
 
 /// Lambda's limit for a function's initialisation.
 const INIT_LIMIT: Duration = Duration::from_secs(10);

@@ -67,11 +67,7 @@ fn message_attribute(value: &MessageAttributeValue) -> SqsMessageAttribute {
     attribute.string_value = value.string_value().map(str::to_owned);
     attribute.binary_value = value.binary_value().map(base64_data);
     attribute.string_list_values = value.string_list_values().to_vec();
-    attribute.binary_list_values = value
-        .binary_list_values()
-        .iter()
-        .map(base64_data)
-        .collect();
+    attribute.binary_list_values = value.binary_list_values().iter().map(base64_data).collect();
     attribute.data_type = Some(value.data_type().to_owned());
     attribute
 }
@@ -96,9 +92,9 @@ fn drop_nulls(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use aws_sdk_sqs::primitives::Blob;
     use aws_sdk_sqs::types::MessageSystemAttributeName as System;
+    use serde_json::json;
 
     fn source() -> EventSource {
         EventSource {

@@ -16,7 +16,7 @@ use crate::input::Input;
 use crate::jregex::RegexCache;
 use crate::limits::{MAX_FOREACH_ITERATIONS, MAX_STEPS, MAX_TEXT_BYTES, MAX_VALUE_DEPTH};
 use crate::value::{Builtin, Map, Value};
-use crate::{methods, ops, util, RenderContext};
+use crate::{methods, ops, util_object, RenderContext};
 
 /// Renders a parsed template against one request.
 pub(crate) fn render(nodes: &[Node], ctx: &RenderContext) -> Result<String, RenderError> {
@@ -398,7 +398,7 @@ impl Runtime<'_> {
         self.charge(cost, pos)?;
         let result = match receiver {
             Value::Builtin(Builtin::Input) => self.input.call(name, args),
-            Value::Builtin(Builtin::Util) => util::call(name, args),
+            Value::Builtin(Builtin::Util) => util_object::call(name, args),
             // A mutating call on a temporary changes only a copy.
             other if methods::is_mutating(name) => methods::call_mut(&mut other.clone(), name, args),
             other => methods::call(other, name, args, &mut self.regexes),

@@ -4,9 +4,9 @@
 //! APIs included.
 //!
 //! ```
-//! use wsflow_vtl::{RenderContext, Template};
+//! use wsflow_vtl::{RenderContext, MappingTemplate};
 //!
-//! let template = Template::parse(r#"{"id": "$context.connectionId", "body": $input.json('$.data')}"#).unwrap();
+//! let template = MappingTemplate::parse(r#"{"id": "$context.connectionId", "body": $input.json('$.data')}"#).unwrap();
 //! let ctx = RenderContext {
 //!     body: r#"{"data": {"n": 1}}"#.into(),
 //!     context: serde_json::json!({"connectionId": "abc="}),
@@ -17,6 +17,8 @@
 //!
 //! See the crate README for the dialect covered, the whitespace rule and the limits.
 
+#![warn(missing_docs)]
+
 mod ast;
 mod error;
 mod eval;
@@ -26,7 +28,7 @@ mod lexer;
 mod methods;
 mod ops;
 mod parser;
-mod util;
+mod util_object;
 mod value;
 
 use std::collections::BTreeMap;
@@ -53,15 +55,15 @@ pub mod limits {
 
 /// A parsed template, reusable across renders.
 #[derive(Debug, Clone)]
-pub struct Template {
+pub struct MappingTemplate {
     nodes: Vec<ast::Node>,
     /// The output of a template without references or directives, which needs no evaluation.
     static_text: Option<String>,
 }
 
-impl Template {
+impl MappingTemplate {
     /// Parses template source.
-    pub fn parse(source: &str) -> Result<Template, ParseError> {
+    pub fn parse(source: &str) -> Result<MappingTemplate, ParseError> {
         let nodes = parser::parse_template(source)?;
         let static_text = nodes
             .iter()
@@ -70,7 +72,7 @@ impl Template {
                 _ => None,
             })
             .collect::<Option<String>>();
-        Ok(Template { nodes, static_text })
+        Ok(MappingTemplate { nodes, static_text })
     }
 
     /// The output when it does not depend on the context: callers may skip building one.

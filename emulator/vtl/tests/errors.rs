@@ -3,7 +3,7 @@
 mod common;
 
 use common::ctx;
-use wsflow_vtl::{RenderError, Template};
+use wsflow_vtl::{MappingTemplate, RenderError};
 
 /// (template, line, column, part of the message)
 const PARSE_ERRORS: &[(&str, usize, usize, &str)] = &[
@@ -57,7 +57,7 @@ const PARSE_ERRORS: &[(&str, usize, usize, &str)] = &[
 fn parse_errors_report_line_and_column() {
     let mut failures = Vec::new();
     for &(template, line, column, message) in PARSE_ERRORS {
-        match Template::parse(template) {
+        match MappingTemplate::parse(template) {
             Ok(_) => failures.push(format!("{template:?}: parsed")),
             Err(e) if (e.line, e.column) != (line, column) || !e.message.contains(message) => failures.push(
                 format!("{template:?}: got {e}, want line {line}, column {column}: {message}"),
@@ -70,7 +70,7 @@ fn parse_errors_report_line_and_column() {
 
 #[test]
 fn error_display_names_the_position() {
-    let e = Template::parse("#if(").unwrap_err();
+    let e = MappingTemplate::parse("#if(").unwrap_err();
     assert_eq!(
         e.to_string(),
         "line 1, column 5: unexpected end of input in expression"
@@ -90,7 +90,7 @@ fn deep_nesting_is_a_parse_error_not_a_stack_overflow() {
         "$a.b(".repeat(depth),
     ];
     for template in cases {
-        let e = Template::parse(&template).unwrap_err();
+        let e = MappingTemplate::parse(&template).unwrap_err();
         assert!(
             e.message.contains("too deep") || e.message.contains("nested too deeply"),
             "{e}"
@@ -99,7 +99,7 @@ fn deep_nesting_is_a_parse_error_not_a_stack_overflow() {
 }
 
 fn render_error(template: &str, body: &str) -> RenderError {
-    let parsed = Template::parse(template).unwrap_or_else(|e| panic!("{template:?}: {e}"));
+    let parsed = MappingTemplate::parse(template).unwrap_or_else(|e| panic!("{template:?}: {e}"));
     parsed.render(&ctx(body)).expect_err(template)
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use wsflow_vtl::Template;
+use wsflow_vtl::MappingTemplate;
 
 /// xorshift64: tiny, seedable, and good enough to shuffle fragments.
 struct XorShift(u64);
@@ -147,7 +147,7 @@ fn random_templates_never_panic() {
     for _ in 0..4000 {
         let template = random_template(&mut rng);
         let body = rng.pick(BODIES);
-        match Template::parse(&template) {
+        match MappingTemplate::parse(&template) {
             Ok(t) => {
                 parsed += 1;
                 match t.render(&common::ctx(body)) {
@@ -167,7 +167,7 @@ fn random_templates_never_panic() {
 
 #[test]
 fn random_bodies_never_panic() {
-    let template = Template::parse(
+    let template = MappingTemplate::parse(
         "$input.json('$') $input.path('$.a') $input.path('$[0]') #foreach($x in $input.path('$'))$x#end $util.parseJson($input.body)",
     )
     .expect("valid template");

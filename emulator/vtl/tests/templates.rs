@@ -396,10 +396,10 @@ fn whitespace_rule() {
 
 #[test]
 fn templates_without_references_or_directives_are_static() {
-    let plain = wsflow_vtl::Template::parse("{\"statusCode\": 200}").unwrap();
+    let plain = wsflow_vtl::MappingTemplate::parse("{\"statusCode\": 200}").unwrap();
     assert_eq!(plain.static_text(), Some("{\"statusCode\": 200}"));
     let ctx = wsflow_vtl::RenderContext::default();
     assert_eq!(plain.render(&ctx).unwrap(), "{\"statusCode\": 200}");
-    let dynamic = wsflow_vtl::Template::parse("{\"id\": \"$context.requestId\"}").unwrap();
+    let dynamic = wsflow_vtl::MappingTemplate::parse("{\"id\": \"$context.requestId\"}").unwrap();
     assert_eq!(dynamic.static_text(), None);
 }

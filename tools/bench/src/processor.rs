@@ -116,7 +116,7 @@ pub async fn http_cost(report: &mut Report, args: &Args) -> anyhow::Result<()> {
     let (_stub, url) = spawn_stub().await?;
     let sdk = wsflow_dev::local_sdk_config(&url, "us-east-1").await;
     let api: Arc<dyn wsflow_core::ports::ConnectionApi> =
-        Arc::new(wsflow_aws::management::ManagementApi::new(&sdk, &url));
+        Arc::new(wsflow_aws::connections_client::ConnectionsClient::new(&sdk, &url));
     // Fresh stores per run: a shared idempotency store would skip the second run's jobs.
     let ports = || {
         let mut ports = Arc::new(MemoryBackend::default()).ports();

@@ -1,6 +1,8 @@
 //! Real components for tests and benchmarks: a moto server (the local AWS backend) started on a
 //! free port, an HTTP stub of the `@connections` API, and the worker's queues and tables.
 
+#![warn(missing_docs)]
+
 pub mod connections_stub;
 pub mod fixtures;
 pub mod moto;

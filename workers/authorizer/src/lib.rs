@@ -9,6 +9,8 @@
 //!
 //! Also the minting of HS256 tokens, for `wsflow token` and tests.
 
+#![warn(missing_docs)]
+
 pub mod authorizer;
 pub mod config;
 pub mod decision;

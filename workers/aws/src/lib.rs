@@ -1,12 +1,14 @@
 //! AWS implementations of wsflow's ports (official AWS SDK for Rust), the worker's
 //! configuration, logging, and the SQS poll loop.
 
+#![warn(missing_docs)]
+
 pub mod config;
+pub mod connections_client;
 pub mod dead_letter;
 pub mod dynamo;
 pub mod errors;
 pub mod logging;
-pub mod management;
 pub mod poller;
 pub mod sdk;
 
@@ -20,7 +22,10 @@ pub use config::{ConfigError, WorkerConfig};
 pub fn ports(sdk: &aws_config::SdkConfig, config: &WorkerConfig) -> Ports {
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
     Ports {
-        api: Arc::new(management::ManagementApi::new(sdk, &config.callback_url)),
+        api: Arc::new(connections_client::ConnectionsClient::new(
+            sdk,
+            &config.callback_url,
+        )),
         connections: Arc::new(dynamo::DynamoConnections::new(
             dynamo.clone(),
             &config.connections_table,

@@ -2,7 +2,6 @@
 //! semantics as the Lambda event source (a failed message stays on the queue and reappears
 //! after its visibility timeout, so SQS' redrive policy still dead-letters it).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_sqs::types::{
@@ -186,21 +185,15 @@ async fn delete_succeeded(sqs: &Client, queue_url: &str, batch: &Batch, failed: 
 /// A `ReceiveMessage` message as a processor record.
 pub fn record_from_message(message: Message) -> Record {
     let system = message.attributes.unwrap_or_default();
-    let attr = |name: MessageSystemAttributeName| system.get(&name).cloned();
-    let attributes: BTreeMap<String, String> = message
+    let attributes = message
         .message_attributes
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|(name, value)| value.string_value.map(|v| (name, v)))
-        .collect();
-    Record {
-        message_id: message.message_id.unwrap_or_default(),
-        group_id: attr(MessageSystemAttributeName::MessageGroupId),
-        dedup_id: attr(MessageSystemAttributeName::MessageDeduplicationId),
-        receive_count: attr(MessageSystemAttributeName::ApproximateReceiveCount)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(1),
-        body: message.body.unwrap_or_default(),
+        .filter_map(|(name, value)| value.string_value.map(|v| (name, v)));
+    Record::from_sqs(
+        message.message_id.unwrap_or_default(),
+        message.body.unwrap_or_default(),
+        |name| system.get(&MessageSystemAttributeName::from(name)).cloned(),
         attributes,
-    }
+    )
 }

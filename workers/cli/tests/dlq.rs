@@ -22,7 +22,7 @@ fn one_per_group(count: usize) -> Vec<Seed> {
 
 #[tokio::test]
 async fn replay_moves_a_thousand_messages_once_each_in_group_order_and_empties_the_dlq() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let seeds: Vec<Seed> = interleaved(20, 50)
         .into_iter()
         .map(|s| {
@@ -61,7 +61,7 @@ enum Stop {
 /// Stops a slow replay once some messages moved, runs it again, and checks the target got
 /// every message exactly once, in order.
 async fn stop_mid_replay_then_rerun(stop: Stop) {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     b.seed(b.dlq(), "dead", &interleaved(5, 20)).await;
     let slow = [
         "--json",
@@ -124,7 +124,7 @@ async fn a_replay_killed_mid_run_and_run_again_loses_and_doubles_nothing() {
 
 #[tokio::test]
 async fn a_replay_repeated_after_a_crash_between_send_and_delete_delivers_once() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let seeds = one_per_group(3);
     let ids = b.seed(b.dlq(), "dead", &seeds).await;
     // What a run killed after its send and before its delete leaves behind: the first message
@@ -153,7 +153,7 @@ async fn a_replay_repeated_after_a_crash_between_send_and_delete_delivers_once()
 
 #[tokio::test]
 async fn dry_run_reports_what_would_move_and_changes_nothing() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     b.seed(b.dlq(), "dead", &one_per_group(6)).await;
 
     let out = b
@@ -170,7 +170,7 @@ async fn dry_run_reports_what_would_move_and_changes_nothing() {
 
 #[tokio::test]
 async fn each_filter_kind_moves_exactly_the_matching_messages() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let seeds = [
         Seed::task("g0", 0, Task::Store).with("Tenant", "acme"),
         Seed::task("g1", 0, Task::Store),
@@ -211,7 +211,7 @@ async fn each_filter_kind_moves_exactly_the_matching_messages() {
 
 #[tokio::test]
 async fn a_bad_filter_is_refused_by_name_before_anything_runs() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     b.seed(b.dlq(), "dead", &one_per_group(1)).await;
 
     let out = b
@@ -225,7 +225,7 @@ async fn a_bad_filter_is_refused_by_name_before_anything_runs() {
 
 #[tokio::test]
 async fn max_is_exact_even_with_filters_skipping_messages() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let seeds: Vec<Seed> = (0..20)
         .map(|g| match g % 2 {
             0 => Seed::task(&format!("g{g}"), 0, Task::Store),
@@ -260,7 +260,7 @@ async fn max_is_exact_even_with_filters_skipping_messages() {
 
 #[tokio::test]
 async fn a_message_without_a_group_is_not_replayed_to_a_fifo_queue() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let standard_dlq = b.create_queue("plain-dlq").await;
     let ungrouped = Seed {
         group: None,
@@ -285,7 +285,7 @@ async fn a_message_without_a_group_is_not_replayed_to_a_fifo_queue() {
 
 #[tokio::test]
 async fn an_oversized_message_fails_and_holds_back_its_group_only() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let limit = (QueueAttributeName::MaximumMessageSize, (256 * 1024).to_string());
     let target = b
         .sqs
@@ -324,7 +324,7 @@ async fn an_oversized_message_fails_and_holds_back_its_group_only() {
 
 #[tokio::test]
 async fn replay_refuses_targets_it_cannot_keep_its_promises_on() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     b.seed(b.dlq(), "dead", &one_per_group(1)).await;
     let standard = b.create_queue("plain").await;
     let orphan_dlq = b.create_queue("orphan-dlq.fifo").await;
@@ -349,7 +349,7 @@ async fn replay_refuses_targets_it_cannot_keep_its_promises_on() {
 
 #[tokio::test]
 async fn in_process_replay_runs_the_worker_and_deletes_only_what_succeeded() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let stub = ConnectionsStub::start().await.unwrap();
     stub.mark_failing("connB");
     let seeds = [
@@ -382,7 +382,7 @@ async fn in_process_replay_runs_the_worker_and_deletes_only_what_succeeded() {
 
 #[tokio::test]
 async fn stats_counts_by_task_and_reason_and_names_the_source_queue() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let not_json = Seed {
         body: "not json".into(),
         ..Seed::job("g5", 0)
@@ -421,7 +421,7 @@ async fn stats_counts_by_task_and_reason_and_names_the_source_queue() {
 
 #[tokio::test]
 async fn peek_shows_messages_without_consuming_them() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let seeds = [
         Seed::job("g0", 0).with(attr::ERROR_REASON, "invalid_data"),
         Seed::job("g1", 0),
@@ -455,7 +455,7 @@ async fn peek_shows_messages_without_consuming_them() {
 
 #[tokio::test]
 async fn export_writes_one_line_per_message_and_deletes_nothing() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     let seeds: Vec<Seed> = one_per_group(5)
         .into_iter()
         .map(|s| s.with(attr::FIRST_FAILURE_AT, "1732240000000"))
@@ -496,7 +496,7 @@ async fn export_writes_one_line_per_message_and_deletes_nothing() {
 
 #[tokio::test]
 async fn purge_refuses_without_yes_when_nobody_can_confirm() {
-    let b = Backend::start().await;
+    let b = TestBackend::start().await;
     b.seed(b.dlq(), "dead", &one_per_group(3)).await;
 
     let refused = b.run(&["dlq", "purge", "--queue", b.dlq()]).await;

@@ -1,6 +1,8 @@
 //! wsflow's worker core: the job envelope, the tasks, the ports the tasks talk through, and the
 //! FIFO-aware batch processor shared by the Lambda worker and the `wsflow worker` poll mode.
 
+#![warn(missing_docs)]
+
 pub mod envelope;
 pub mod failure;
 pub mod handler;

@@ -15,6 +15,28 @@ pub struct Record {
 }
 
 impl Record {
+    /// The one conversion from an SQS message, whether read from a Lambda SQS event or from
+    /// `ReceiveMessage`: `system` looks up a system attribute by its SQS name
+    /// (`MessageGroupId`, …); `attributes` are the message's string attributes.
+    pub fn from_sqs(
+        message_id: String,
+        body: String,
+        system: impl Fn(&str) -> Option<String>,
+        attributes: impl IntoIterator<Item = (String, String)>,
+    ) -> Record {
+        Record {
+            message_id,
+            group_id: system("MessageGroupId"),
+            dedup_id: system("MessageDeduplicationId"),
+            // SQS counts from 1; a missing count is a first receive.
+            receive_count: system("ApproximateReceiveCount")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(1),
+            body,
+            attributes: attributes.into_iter().collect(),
+        }
+    }
+
     /// The key that identifies the job across redeliveries: the producer's deduplication id
     /// (the route's request id, the workflow's execution name) or else the SQS message id.
     pub fn idempotency_key(&self) -> &str {

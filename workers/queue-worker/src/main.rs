@@ -43,19 +43,15 @@ async fn handle(processor: &BatchProcessor, event: SqsEvent) -> SqsBatchResponse
 }
 
 fn record_from_event(message: SqsMessage) -> Record {
-    let system = |name: &str| message.attributes.get(name).cloned();
-    Record {
-        group_id: system("MessageGroupId"),
-        dedup_id: system("MessageDeduplicationId"),
-        receive_count: system("ApproximateReceiveCount")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(1),
-        attributes: message
-            .message_attributes
-            .iter()
-            .filter_map(|(name, value)| Some((name.clone(), value.string_value.clone()?)))
-            .collect(),
-        message_id: message.message_id.unwrap_or_default(),
-        body: message.body.unwrap_or_default(),
-    }
+    let attributes = message
+        .message_attributes
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.string_value?)));
+    let system = message.attributes;
+    Record::from_sqs(
+        message.message_id.unwrap_or_default(),
+        message.body.unwrap_or_default(),
+        |name| system.get(name).cloned(),
+        attributes,
+    )
 }

@@ -27,7 +27,7 @@ type Result<T> = std::result::Result<T, StackError>;
 
 /// What the backend is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Backend {
+pub enum BackendKind {
     /// A moto server at this endpoint (`http://host:port`): before anything else, its Step
     /// Functions is switched to really executing ASL (`POST /moto-api/config`).
     Moto { endpoint: String },
@@ -65,8 +65,8 @@ pub enum Action {
 }
 
 /// Creates (or updates) every provisioned resource of `stack` on the backend `sdk` points at.
-pub async fn provision(stack: &Stack, sdk: &SdkConfig, backend: Backend) -> Result<ProvisionReport> {
-    if let Backend::Moto { endpoint } = &backend {
+pub async fn provision(stack: &Stack, sdk: &SdkConfig, backend: BackendKind) -> Result<ProvisionReport> {
+    if let BackendKind::Moto { endpoint } = &backend {
         configure_moto(endpoint).await?;
     }
     let mut report = ProvisionReport::default();

@@ -2,10 +2,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsflow_vtl::Template;
+use wsflow_vtl::MappingTemplate;
 
 fuzz_target!(|source: &str| {
-    if let Err(e) = Template::parse(source) {
+    if let Err(e) = MappingTemplate::parse(source) {
         assert!(e.line >= 1 && e.column >= 1);
     }
 });

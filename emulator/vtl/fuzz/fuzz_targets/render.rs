@@ -3,12 +3,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsflow_vtl::{RenderContext, Template};
+use wsflow_vtl::{RenderContext, MappingTemplate};
 
 fuzz_target!(|input: &str| {
     // The first line is the body, the rest the template, so both evolve.
     let (body, source) = input.split_once('\n').unwrap_or(("", input));
-    let Ok(template) = Template::parse(source) else {
+    let Ok(template) = MappingTemplate::parse(source) else {
         return;
     };
     let ctx = RenderContext {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use wsflow_vtl::{RenderContext, Template};
+use wsflow_vtl::{MappingTemplate, RenderContext};
 
 /// A context shaped like a WebSocket `$default` route invocation.
 pub fn ctx(body: &str) -> RenderContext {
@@ -38,7 +38,7 @@ pub fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 /// Parses and renders, panicking with the error (tests only).
 pub fn render(template: &str, body: &str) -> String {
-    let parsed = Template::parse(template).unwrap_or_else(|e| panic!("parse {template:?}: {e}"));
+    let parsed = MappingTemplate::parse(template).unwrap_or_else(|e| panic!("parse {template:?}: {e}"));
     parsed
         .render(&ctx(body))
         .unwrap_or_else(|e| panic!("render {template:?}: {e}"))

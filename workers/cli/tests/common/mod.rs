@@ -17,7 +17,7 @@ use wsflow_testkit::{eventually, Moto, WorkerResources};
 
 pub const WAIT: Duration = Duration::from_secs(30);
 
-pub struct Backend {
+pub struct TestBackend {
     pub moto: Moto,
     pub sqs: aws_sdk_sqs::Client,
     /// `jobs.fifo` with a redrive policy into `jobs-dlq.fifo`, and the worker's tables.
@@ -54,12 +54,12 @@ impl Seed {
     }
 }
 
-impl Backend {
-    pub async fn start() -> Backend {
+impl TestBackend {
+    pub async fn start() -> TestBackend {
         let moto = Moto::start().await.unwrap();
         let sdk = moto.sdk_config().await;
         let resources = WorkerResources::create(&sdk, "t", 3, 30).await.unwrap();
-        Backend {
+        TestBackend {
             sqs: aws_sdk_sqs::Client::new(&sdk),
             moto,
             resources,

@@ -9,11 +9,11 @@ use wsflow_core::ports::{ConnectionApi, PostError};
 
 use crate::errors::{classify, status};
 
-pub struct ManagementApi {
+pub struct ConnectionsClient {
     client: Client,
 }
 
-impl ManagementApi {
+impl ConnectionsClient {
     /// `callback_url` is the stage URL (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`);
     /// it overrides any general endpoint such as `AWS_ENDPOINT_URL`, which names the backend of
     /// the other services.
@@ -24,14 +24,14 @@ impl ManagementApi {
             .endpoint_url(callback_url)
             .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .build();
-        ManagementApi {
+        ConnectionsClient {
             client: Client::from_conf(config),
         }
     }
 }
 
 #[async_trait]
-impl ConnectionApi for ManagementApi {
+impl ConnectionApi for ConnectionsClient {
     async fn post(&self, connection_id: &str, payload: &[u8]) -> Result<(), PostError> {
         let result = self
             .client
