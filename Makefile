@@ -23,13 +23,15 @@ $(VENV)/.installed: requirements.txt
 build: ## Build every crate
 	cargo build --workspace --all-targets --locked
 
-lint: ## rustfmt and clippy, warnings are errors
+lint: ## rustfmt, clippy (warnings are errors), and the emulator/product boundary
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	@if cargo tree --locked -p wsflow-dev -e normal --prefix none | grep -E '^wsflow-(core|aws|authorizer|queue-worker|default-route|cli) '; then \
+		echo "error: the emulator depends on the product crate(s) above; emulator/ must stand alone"; exit 1; fi
 
 # The end-to-end tests run the built binaries (wsflow dev, the functions) on the synthesized
 # template and drive them with wscat from cdk/node_modules.
-test-rust: venv synth ## Rust unit, integration and end-to-end tests (moto server from the venv)
+test-rust: venv synth runtimes ## Rust unit, integration and end-to-end tests (moto server from the venv)
 	cargo build --workspace --bins --locked
 	cargo test --workspace --locked
 

@@ -62,16 +62,23 @@ impl LocalEnv {
 pub struct Stack {
     /// The WebSocket API (`AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`), if any.
     pub api: Option<WebSocketApi>,
+    /// `AWS::Lambda::Function`s, which local mode runs itself.
     pub functions: Vec<Function>,
     /// In dependency order: a dead-letter queue comes before the queues that use it.
     pub queues: Vec<Queue>,
+    /// `AWS::DynamoDB::Table`s, created on the backend.
     pub tables: Vec<Table>,
+    /// `AWS::StepFunctions::StateMachine`s with inline definitions, created on the backend.
     pub state_machines: Vec<StateMachine>,
+    /// `AWS::Lambda::EventSourceMapping`s from queues of the stack, which local mode polls.
     pub event_sources: Vec<EventSourceMapping>,
+    /// `AWS::CloudFront::Function`s, which the gateway runs on viewer requests (or responses).
     pub cloudfront_functions: Vec<CloudFrontFunction>,
+    /// `AWS::SecretsManager::Secret`s, created on the backend.
     pub secrets: Vec<Secret>,
     /// `AWS::ApiGateway::ApiKey`s, which usage plans bind to the WebSocket API's stage.
     pub api_keys: Vec<ApiKey>,
+    /// `AWS::ApiGateway::UsagePlan`s: throttles and quotas for the API keys they name.
     pub usage_plans: Vec<UsagePlan>,
     /// Every resource of the template: how local mode handles it.
     pub resources: Vec<ResourceStatus>,
@@ -83,18 +90,22 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The function with this logical id.
     pub fn function(&self, logical_id: &str) -> Option<&Function> {
         self.functions.iter().find(|f| f.logical_id == logical_id)
     }
 
+    /// The queue with this logical id.
     pub fn queue(&self, logical_id: &str) -> Option<&Queue> {
         self.queues.iter().find(|q| q.logical_id == logical_id)
     }
 
+    /// The table with this logical id.
     pub fn table(&self, logical_id: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.logical_id == logical_id)
     }
 
+    /// The state machine with this logical id.
     pub fn state_machine(&self, logical_id: &str) -> Option<&StateMachine> {
         self.state_machines.iter().find(|s| s.logical_id == logical_id)
     }
@@ -110,12 +121,15 @@ impl Stack {
 /// One resource of the template and what local mode does with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceStatus {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// The CloudFormation type, e.g. `AWS::SQS::Queue`.
     pub kind: String,
+    /// What local mode does with it.
     pub handling: Handling,
 }
 
+/// What local mode does with a resource.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Handling {
     /// Run by local mode itself (API routes, functions, event source mappings, edge functions).
@@ -131,12 +145,15 @@ pub enum Handling {
 /// `AWS::ApiGatewayV2::Api` (WEBSOCKET) with its stage and routes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebSocketApi {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `Name`.
     pub name: String,
     /// e.g. `$request.body.action`.
     pub route_selection_expression: String,
+    /// `ApiKeySelectionExpression`: where routes with `ApiKeyRequired` find the key.
     pub api_key_selection_expression: Option<String>,
+    /// The API's `AWS::ApiGatewayV2::Stage` (the first, when there are several).
     pub stage: Stage,
     /// By route key (`$connect`, `$disconnect`, `$default`, custom keys).
     pub routes: BTreeMap<String, Route>,
@@ -144,6 +161,7 @@ pub struct WebSocketApi {
     pub models: BTreeMap<String, Value>,
 }
 
+/// `AWS::ApiGatewayV2::Stage`: the stage the gateway serves the API on.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stage {
     /// `StageName`; `$default` when the template has no stage for the API.
@@ -158,8 +176,10 @@ pub struct Stage {
     pub variables: BTreeMap<String, String>,
 }
 
+/// `AWS::ApiGatewayV2::Route` with the integration, authorizer and route responses it names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
+    /// `RouteKey`: `$connect`, `$disconnect`, `$default` or a value of the route selection expression.
     pub key: String,
     /// The integration named by `Target` (`integrations/{id}`).
     pub integration: Option<Integration>,
@@ -169,15 +189,20 @@ pub struct Route {
     pub route_responses: Vec<String>,
     /// `AuthorizationType`: `NONE`, `AWS_IAM` or `CUSTOM`.
     pub authorization_type: String,
+    /// The `AWS::ApiGatewayV2::Authorizer` named by `AuthorizerId` (used with `CUSTOM`).
     pub authorizer: Option<Authorizer>,
+    /// `ApiKeyRequired`: a request must carry an enabled API key of a usage plan of the stage.
     pub api_key_required: bool,
+    /// `ModelSelectionExpression`: picks the key of `request_models` for a message.
     pub model_selection_expression: Option<String>,
     /// `RequestModels`: selection key → model name.
     pub request_models: BTreeMap<String, String>,
 }
 
+/// `AWS::ApiGatewayV2::Authorizer` (`REQUEST`, backed by a Lambda function).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Authorizer {
+    /// `Name`, or the logical id.
     pub name: String,
     /// Logical id of the Lambda function whose ARN the `AuthorizerUri` contains.
     pub function: Option<String>,
@@ -185,16 +210,23 @@ pub struct Authorizer {
     pub identity_sources: Vec<String>,
 }
 
+/// `IntegrationType` of an `AWS::ApiGatewayV2::Integration`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntegrationKind {
+    /// `AWS`: an AWS service action, with request and response templates.
     Aws,
+    /// `AWS_PROXY`: a Lambda function invoked with the whole request as its event.
     AwsProxy,
+    /// `MOCK`: answered by the integration responses alone.
     Mock,
+    /// `HTTP`: an HTTP endpoint, with request and response templates.
     Http,
+    /// `HTTP_PROXY`: an HTTP endpoint that receives the request as it is.
     HttpProxy,
 }
 
 impl IntegrationKind {
+    /// The kind for an `IntegrationType` value; `None` for unknown types.
     pub fn parse(text: &str) -> Option<IntegrationKind> {
         Some(match text {
             "AWS" => IntegrationKind::Aws,
@@ -207,9 +239,12 @@ impl IntegrationKind {
     }
 }
 
+/// `AWS::ApiGatewayV2::Integration`: the backend a route sends messages to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Integration {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
+    /// `IntegrationType`.
     pub kind: IntegrationKind,
     /// `IntegrationUri`, resolved (e.g. `arn:aws:apigateway:us-east-1:sqs:path/123456789012/q`).
     /// Empty for MOCK integrations without one.
@@ -220,6 +255,7 @@ pub struct Integration {
     pub function: Option<String>,
     /// `RequestTemplates`: template selection key → VTL.
     pub request_templates: BTreeMap<String, String>,
+    /// `TemplateSelectionExpression`: picks the key of `request_templates`.
     pub template_selection_expression: Option<String>,
     /// `RequestParameters`, e.g. `integration.request.header.Content-Type` → `'application/x-www-form-urlencoded'`.
     pub request_parameters: BTreeMap<String, String>,
@@ -235,19 +271,23 @@ pub struct Integration {
     pub responses: Vec<IntegrationResponse>,
 }
 
+/// `AWS::ApiGatewayV2::IntegrationResponse`: how an integration's answer becomes the route's response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntegrationResponse {
     /// `IntegrationResponseKey`: `$default` or a status regex in slashes, e.g. `/2\d\d/`.
     pub key: String,
     /// `ResponseTemplates`: template selection key → VTL.
     pub templates: BTreeMap<String, String>,
+    /// `TemplateSelectionExpression`: picks the key of `templates`.
     pub template_selection_expression: Option<String>,
+    /// `ContentHandlingStrategy`: `CONVERT_TO_BINARY` or `CONVERT_TO_TEXT`.
     pub content_handling: Option<String>,
 }
 
 /// `AWS::Lambda::Function`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `FunctionName`, or a name derived from the logical id.
     pub name: String,
@@ -274,6 +314,7 @@ pub struct Function {
 /// `AWS::SQS::Queue`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Queue {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `QueueName`, or `{stack_name}-{logical_id}` (plus `.fifo` for FIFO queues).
     pub name: String,
@@ -281,65 +322,86 @@ pub struct Queue {
     pub url: String,
     /// `arn:aws:sqs:{region}:{account}:{name}`.
     pub arn: String,
+    /// `FifoQueue`.
     pub fifo: bool,
+    /// `ContentBasedDeduplication` (FIFO queues only).
     pub content_based_dedup: bool,
     /// `VisibilityTimeout`, default 30.
     pub visibility_timeout_s: u32,
     /// Other SQS attributes to set, by SQS attribute name (`DelaySeconds`,
     /// `MessageRetentionPeriod`, `DeduplicationScope`, …).
     pub attributes: BTreeMap<String, String>,
+    /// `RedrivePolicy`: where messages go after too many receives.
     pub redrive: Option<Redrive>,
 }
 
+/// A queue's `RedrivePolicy`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Redrive {
     /// Logical id of the dead-letter queue.
     pub dead_letter_queue: String,
+    /// `maxReceiveCount`, default 10: receives before a message moves to the dead-letter queue.
     pub max_receive_count: u32,
 }
 
 /// `AWS::DynamoDB::Table`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `TableName`, or `{stack_name}-{logical_id}`.
     pub name: String,
     /// `arn:aws:dynamodb:{region}:{account}:table/{name}`.
     pub arn: String,
+    /// `KeySchema`: the partition key, and the sort key if any.
     pub key_schema: Vec<KeyElement>,
+    /// `AttributeDefinitions`: the types of the key attributes (of the table and its indexes).
     pub attribute_definitions: Vec<AttributeDefinition>,
+    /// `GlobalSecondaryIndexes`.
     pub global_secondary_indexes: Vec<SecondaryIndex>,
+    /// `LocalSecondaryIndexes`.
     pub local_secondary_indexes: Vec<SecondaryIndex>,
     /// `TimeToLiveSpecification.AttributeName` when `Enabled`.
     pub ttl_attribute: Option<String>,
 }
 
+/// An entry of a `KeySchema`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyElement {
+    /// `AttributeName`.
     pub attribute_name: String,
     /// `HASH` or `RANGE`.
     pub key_type: String,
 }
 
+/// An entry of `AttributeDefinitions`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttributeDefinition {
+    /// `AttributeName`.
     pub attribute_name: String,
     /// `S`, `N` or `B`.
     pub attribute_type: String,
 }
 
+/// An entry of `GlobalSecondaryIndexes` or `LocalSecondaryIndexes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecondaryIndex {
+    /// `IndexName`.
     pub index_name: String,
+    /// `KeySchema`.
     pub key_schema: Vec<KeyElement>,
     /// `ALL`, `KEYS_ONLY` or `INCLUDE`.
     pub projection_type: String,
+    /// `Projection.NonKeyAttributes`: the attributes `INCLUDE` projects.
     pub non_key_attributes: Vec<String>,
 }
 
+/// `StateMachineType` of a state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateMachineKind {
+    /// `STANDARD`, the default: asynchronous executions with history.
     Standard,
+    /// `EXPRESS`: short executions, which may be started synchronously.
     Express,
 }
 
@@ -356,11 +418,13 @@ impl StateMachineKind {
 /// `AWS::StepFunctions::StateMachine`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateMachine {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `StateMachineName`, or `{stack_name}-{logical_id}`.
     pub name: String,
     /// `arn:aws:states:{region}:{account}:stateMachine:{name}`.
     pub arn: String,
+    /// `StateMachineType`, default `STANDARD`.
     pub kind: StateMachineKind,
     /// The ASL JSON text: `DefinitionString` (or `Definition`) resolved, with
     /// `DefinitionSubstitutions` applied.
@@ -372,6 +436,7 @@ pub struct StateMachine {
 /// `AWS::Lambda::EventSourceMapping` from an SQS queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventSourceMapping {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// Logical id of the function.
     pub function: String,
@@ -392,6 +457,7 @@ pub struct EventSourceMapping {
 /// `AWS::CloudFront::Function`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloudFrontFunction {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `Name`, resolved.
     pub name: String,
@@ -407,13 +473,16 @@ pub struct CloudFrontFunction {
 /// `AWS::SecretsManager::Secret`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Secret {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `Name`, or `{stack_name}-{logical_id}`. `Ref` resolves to it: Secrets Manager accepts a
     /// name wherever it takes an ARN, and a real ARN's random suffix cannot be predicted.
     pub name: String,
+    /// How the secret's value comes about.
     pub value: SecretValue,
 }
 
+/// The value of a secret: given in the template, or generated when it is created.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SecretValue {
     /// `SecretString`.
@@ -425,13 +494,21 @@ pub enum SecretValue {
 /// `GenerateSecretString`'s settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GeneratedSecret {
+    /// `PasswordLength` (Secrets Manager's default, 32, when absent).
     pub length: Option<i64>,
+    /// `ExcludeCharacters`: characters the password must not contain.
     pub exclude_characters: Option<String>,
+    /// `ExcludePunctuation`.
     pub exclude_punctuation: bool,
+    /// `ExcludeNumbers`.
     pub exclude_numbers: bool,
+    /// `ExcludeLowercase`.
     pub exclude_lowercase: bool,
+    /// `ExcludeUppercase`.
     pub exclude_uppercase: bool,
+    /// `IncludeSpace`.
     pub include_space: bool,
+    /// `RequireEachIncludedType`: at least one character of every type not excluded.
     pub require_each_included_type: bool,
     /// `SecretStringTemplate` and `GenerateStringKey`: the password goes into this JSON
     /// object under that key.
@@ -441,9 +518,11 @@ pub struct GeneratedSecret {
 /// `AWS::ApiGateway::ApiKey`. Its value is a credential: never log it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKey {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `Name`, or `{stack_name}-{logical_id}`.
     pub name: String,
+    /// `Enabled`, default false (as in CloudFormation): a disabled key is refused.
     pub enabled: bool,
     /// `Value`; the backend generates one when absent, as API Gateway does.
     pub value: Option<String>,
@@ -452,6 +531,7 @@ pub struct ApiKey {
 /// `AWS::ApiGateway::UsagePlan` with the keys its `AWS::ApiGateway::UsagePlanKey`s add.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsagePlan {
+    /// Its key in the template's `Resources`.
     pub logical_id: String,
     /// `UsagePlanName`, or `{stack_name}-{logical_id}`.
     pub name: String,
@@ -461,6 +541,7 @@ pub struct UsagePlan {
     pub stages: Vec<String>,
     /// `Throttle`: (rate per second, burst).
     pub throttle: Option<(f64, u32)>,
+    /// `Quota`.
     pub quota: Option<Quota>,
     /// Logical ids of the API keys.
     pub keys: Vec<String>,
@@ -469,6 +550,8 @@ pub struct UsagePlan {
 /// `Quota`: at most `limit` requests per `period` (`DAY`, `WEEK` or `MONTH`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quota {
+    /// `Limit`: requests allowed per period.
     pub limit: u64,
+    /// `Period`, default `DAY`.
     pub period: String,
 }

@@ -11,6 +11,7 @@ use crate::error::StackError;
 /// One entry of `Resources`.
 #[derive(Debug, Clone)]
 pub struct Resource {
+    /// Its key in `Resources`, e.g. `JobsQueue`.
     pub logical_id: String,
     /// `Type`, e.g. `AWS::SQS::Queue`.
     pub kind: String,
@@ -34,9 +35,13 @@ impl Resource {
 pub struct Template {
     /// Resources by logical id (sorted).
     pub resources: BTreeMap<String, Resource>,
+    /// `Parameters`: declarations by name (`Type`, `Default`, …).
     pub parameters: Map<String, Value>,
+    /// `Conditions`: condition expressions by name.
     pub conditions: Map<String, Value>,
+    /// `Mappings`, which `Fn::FindInMap` reads: map → top-level key → second-level key → value.
     pub mappings: Map<String, Value>,
+    /// `Outputs`: declarations by name (`Value`, `Condition`, `Export`, …).
     pub outputs: Map<String, Value>,
 }
 
@@ -55,6 +60,7 @@ impl Template {
         Template::from_json(&json)
     }
 
+    /// Reads a template already parsed as JSON; only its top-level shape is checked.
     pub fn from_json(json: &Value) -> Result<Template, StackError> {
         let root = json
             .as_object()

@@ -16,12 +16,16 @@ use crate::verification::{verify, Expected};
 /// No key to check tokens with: an outage or a misconfiguration, not the client's fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// The HS256 key could not be read from Secrets Manager.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// The RS256 key set could not be fetched or read.
     #[error(transparent)]
     Jwks(#[from] JwksError),
 }
 
+/// The `$connect` authorizer: what a token must claim, and the keys the configuration names (the
+/// HS256 secret, the RS256 key set), each loaded on first use and kept for the process lifetime.
 pub struct Authorizer {
     expected: Expected,
     secret: Option<SharedSecret>,
@@ -67,6 +71,10 @@ impl Authorizer {
         }
     }
 
+    /// Decides on `token` (from [`ConnectRequest::token`]; `None` when the client sent none). The
+    /// token's `alg` picks the key: HS256 the shared secret, RS256 the key set's key named by its
+    /// `kid`; any other algorithm, or one whose key is not configured, is unauthorized. Fails
+    /// only when the key it needs cannot be loaded.
     pub async fn decide(&self, token: Option<&str>) -> Result<Decision, KeyError> {
         let Some(token) = token else {
             return Ok(Decision::unauthorized("no token"));

@@ -4,6 +4,8 @@
 use hyper::Uri;
 use wsflow_aws::ConfigError;
 
+/// What the authorizer accepts: the audience (and optionally the issuer) a token must name, and
+/// its key sources, at least one of `secret_id` and `jwks_url`. Values are trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizerConfig {
     /// `JWT_AUDIENCE`: every accepted token's `aud` must contain it.
@@ -17,6 +19,7 @@ pub struct AuthorizerConfig {
 }
 
 impl AuthorizerConfig {
+    /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

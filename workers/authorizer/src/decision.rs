@@ -6,17 +6,31 @@ use serde_json::{json, Value};
 /// The message API Gateway recognises in a failed authorizer invocation to answer 401.
 pub const UNAUTHORIZED: &str = "Unauthorized";
 
+/// The verdict on one `$connect`; [`Decision::response`] turns it into the invocation's result.
+/// The reasons are for the log only: the client sees nothing but the status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// A valid token for this API: the connection is accepted, `sub` becomes `context.userId`.
-    Allow { sub: String },
+    Allow {
+        /// The token's `sub`: the policy's `principalId` and the connection's `userId`.
+        sub: String,
+    },
     /// A genuine token issued for another audience or issuer: API Gateway answers 403.
-    Deny { sub: String, reason: &'static str },
+    Deny {
+        /// The token's `sub`: the policy's `principalId`.
+        sub: String,
+        /// `wrong audience`, `no audience`, `wrong issuer` or `no issuer`.
+        reason: &'static str,
+    },
     /// No usable token (missing, malformed, forged, expired, …): API Gateway answers 401.
-    Unauthorized { reason: &'static str },
+    Unauthorized {
+        /// What was wrong, such as `no token`, `expired` or `bad signature`.
+        reason: &'static str,
+    },
 }
 
 impl Decision {
+    /// [`Decision::Unauthorized`] for `reason`.
     pub fn unauthorized(reason: &'static str) -> Decision {
         Decision::Unauthorized { reason }
     }

@@ -26,6 +26,8 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// A key set is a few KiB; anything much larger is not one.
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// The key set could not be had: no answer within 5 s, a failed connection, a non-2xx status, a
+/// body over 256 KiB or unreadable, or one that is not a JWK set. The message names the URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("fetching the key set from {url}: {problem}")]
 pub struct JwksError {
@@ -33,6 +35,9 @@ pub struct JwksError {
     problem: String,
 }
 
+/// The RS256 signing keys published at one JWKS URL, by key id, cached as the module
+/// documentation describes. Only RSA keys with a `kid` whose `use` and `alg`, when given, are
+/// `sig` and `RS256` are kept.
 pub struct Jwks {
     url: Uri,
     client: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,

@@ -1,13 +1,30 @@
-//! The Lambda REQUEST authorizer of the WebSocket `$connect` route: finds the client's JWT
-//! (`Authorization: Bearer …` header, else the `token` query string parameter), verifies it
-//! (HS256 with a Secrets Manager key, RS256 against a JWKS) and answers API Gateway:
+//! The Lambda REQUEST authorizer of wsflow's WebSocket `$connect` route: it finds the client's
+//! JWT, verifies it and answers API Gateway with an IAM policy. Also the minting of the HS256
+//! tokens it accepts, for `wsflow token` and tests.
+//!
+//! A [`ConnectRequest`] is the event API Gateway sends; [`ConnectRequest::token`] finds the token
+//! in the `Authorization: Bearer …` header, else in the `token` query string parameter (browsers
+//! cannot set headers on a WebSocket handshake). The [`Authorizer`] is built from an
+//! [`AuthorizerConfig`] (environment variables: the audience, optionally the issuer, and at
+//! least one key source) and picks the key by the token's algorithm: HS256 checks against a
+//! shared key, the SecretString of a Secrets Manager secret ([`secret::SharedSecret`]); RS256
+//! against the public key a JWKS URL publishes under the token's `kid` ([`jwks::Jwks`]). Each key
+//! is loaded on the first token that needs it and kept. [`verification::verify`] checks the token
+//! with a [`VerificationKey`](verification::VerificationKey), which fixes the algorithm: the
+//! token's header never chooses how its signature is checked.
+//!
+//! The outcome is a [`Decision`], and [`Decision::response`] the answer API Gateway expects:
 //!
 //! - no usable token (missing, malformed, forged, expired, …): the function fails with the
 //!   message `Unauthorized`, which API Gateway answers with 401;
 //! - a genuine token issued for another audience or issuer: a `Deny` policy (403);
 //! - otherwise an `Allow` policy for the route, with the token's `sub` as `context.userId`.
 //!
-//! Also the minting of HS256 tokens, for `wsflow token` and tests.
+//! A key that cannot be loaded is an outage, not the client's fault: the invocation fails with
+//! another message, which API Gateway answers with 500.
+//!
+//! [`mint::mint`] signs a [`mint::Grant`] (subject, audience, issuer, lifetime) with an HS256 key
+//! into a token the authorizer accepts.
 
 #![warn(missing_docs)]
 

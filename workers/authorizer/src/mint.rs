@@ -8,14 +8,20 @@ use serde::Serialize;
 /// Whom a token is for, for which API, and for how long.
 #[derive(Debug, Clone)]
 pub struct Grant<'a> {
+    /// `sub`: whom the token names; the authorizer makes it the connection's `userId`.
     pub subject: &'a str,
+    /// `aud`: the authorizer accepts only its `JWT_AUDIENCE`.
     pub audience: &'a str,
+    /// `iss`, left out when `None`; required to match when the authorizer has a `JWT_ISSUER`.
     pub issuer: Option<&'a str>,
+    /// How long the token is valid: `exp` is `iat` plus this, in whole seconds.
     pub ttl: Duration,
 }
 
+/// A signed token and when it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Minted {
+    /// The compact JWT, `header.claims.signature`.
     pub token: String,
     /// `exp`, in seconds since the Unix epoch.
     pub expires_at: u64,

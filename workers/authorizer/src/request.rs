@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+/// The part of API Gateway's REQUEST authorizer event for `$connect` that the authorizer reads.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectRequest {
@@ -16,15 +17,19 @@ pub struct ConnectRequest {
     /// Names in the client's case; API Gateway sends `null` when there are none.
     #[serde(default)]
     pub headers: Option<HashMap<String, String>>,
+    /// The handshake URL's query string parameters; `None` when there are none.
     #[serde(default)]
     pub query_string_parameters: Option<HashMap<String, String>>,
+    /// The event's `requestContext`; empty when the event has none.
     #[serde(default)]
     pub request_context: RequestContext,
 }
 
+/// The event's `requestContext`, reduced to what the authorizer logs.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestContext {
+    /// API Gateway's id of the connection being authorized; `None` when the event lacks it.
     #[serde(default)]
     pub connection_id: Option<String>,
 }

@@ -6,16 +6,26 @@ use tokio::sync::OnceCell;
 
 use crate::verification::VerificationKey;
 
+/// Why the HS256 key could not be read; every variant names the secret id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecretError {
+    /// No such secret (`ResourceNotFoundException`).
     #[error("secret `{0}` does not exist")]
     NotFound(String),
+    /// A binary secret: it has a SecretBinary, no SecretString.
     #[error("secret `{0}` has no SecretString (a binary secret cannot be the signing key)")]
     NotAString(String),
+    /// The SecretString is empty.
     #[error("secret `{0}` is empty")]
     Empty(String),
+    /// Any other failure of `GetSecretValue`: access denied, throttling, network, …
     #[error("reading secret `{id}`: {message}")]
-    Call { id: String, message: String },
+    Call {
+        /// The secret id.
+        id: String,
+        /// The SDK error with its causes.
+        message: String,
+    },
 }
 
 /// GetSecretValue, with the secret named in every error.
@@ -57,6 +67,7 @@ pub struct SharedSecret {
 }
 
 impl SharedSecret {
+    /// The key of the secret `id` (a name or an ARN), to be read with `client`; reads nothing yet.
     pub fn new(client: Client, id: &str) -> SharedSecret {
         SharedSecret {
             client,
@@ -65,6 +76,7 @@ impl SharedSecret {
         }
     }
 
+    /// The key, reading the secret on the first call and again after a failed read.
     pub async fn key(&self) -> Result<&VerificationKey, SecretError> {
         self.key
             .get_or_try_init(|| async {

@@ -13,7 +13,9 @@ const LEEWAY_SECONDS: u64 = 5;
 /// What a token must claim to be for this API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
+    /// Must be the token's `aud` or one of its entries.
     pub audience: String,
+    /// When set, the token's `iss` is required and must equal it.
     pub issuer: Option<String>,
 }
 
@@ -27,6 +29,7 @@ pub struct VerificationKey {
 }
 
 impl VerificationKey {
+    /// A shared secret's bytes, for HS256 only.
     pub fn hs256(secret: &[u8]) -> VerificationKey {
         VerificationKey {
             key: DecodingKey::from_secret(secret),
@@ -62,6 +65,10 @@ enum Checks {
     ForThisApi,
 }
 
+/// Checks `token` against `key` and decides: [`Decision::Allow`] for a genuine, current token for
+/// this API, [`Decision::Deny`] for one issued for another audience or issuer, and
+/// [`Decision::Unauthorized`] for anything else, a token without a subject included. `exp` is
+/// required; `exp` and `nbf` tolerate 5 s of clock skew.
 pub fn verify(token: &str, key: &VerificationKey, expected: &Expected) -> Decision {
     match key.claims(token, expected, Checks::ForThisApi) {
         Ok(claims) => with_subject(claims, |sub| Decision::Allow { sub }),

@@ -2,31 +2,46 @@
 
 use std::time::Duration;
 
+/// What a worker (the Lambda queue worker or `wsflow worker`) needs to know: its tables, queues
+/// and endpoint, and how much it does at once. Values are trimmed; URLs lose a trailing `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerConfig {
+    /// `CONNECTIONS_TABLE`: the DynamoDB table of connection records and subscriptions.
     pub connections_table: String,
+    /// `RESULTS_TABLE`: the DynamoDB table `store` jobs write to.
     pub results_table: String,
+    /// `IDEMPOTENCY_TABLE`: the DynamoDB table of idempotency records.
     pub idempotency_table: String,
-    /// Where permanently failed jobs are forwarded.
+    /// `DLQ_URL`: the SQS queue permanently failed jobs are forwarded to.
     pub dlq_url: String,
-    /// The `@connections` endpoint: `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
+    /// `CALLBACK_URL`: the `@connections` endpoint,
+    /// `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
     pub callback_url: String,
+    /// `GROUP_CONCURRENCY` (1 to 100, default 10): message groups of a batch processed at once.
     pub group_concurrency: usize,
+    /// `BROADCAST_FANOUT` (1 to 256, default 16): concurrent posts of one broadcast.
     pub broadcast_fanout: usize,
+    /// `IDEMPOTENCY_TTL_SECONDS` (60 s to 365 days, default 1 day): how long a job's idempotency
+    /// record is kept, hence how long a redelivery or a repeated send is recognised.
     pub idempotency_ttl: Duration,
-    /// How long a claim blocks other deliveries of the same job; keep it below the queue's
-    /// visibility timeout so a crashed attempt does not block the redelivery.
+    /// `IDEMPOTENCY_LOCK_SECONDS` (1 s to 12 h, default 30 s): how long a claim blocks other
+    /// deliveries of the same job; keep it below the queue's visibility timeout so a crashed
+    /// attempt does not block the redelivery.
     pub idempotency_lock: Duration,
 }
 
+/// A missing or invalid environment variable; it reads `configuration error: {var} {problem}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("configuration error: {var} {problem}")]
 pub struct ConfigError {
+    /// The variable at fault, such as `DLQ_URL`.
     pub var: &'static str,
+    /// What is wrong with it, such as `is not set`.
     pub problem: String,
 }
 
 impl WorkerConfig {
+    /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -97,6 +112,7 @@ impl Env<'_> {
 }
 
 impl ConfigError {
+    /// An error blaming `var` for `problem`.
     pub fn new(var: &'static str, problem: impl Into<String>) -> ConfigError {
         ConfigError {
             var,

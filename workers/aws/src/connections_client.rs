@@ -9,6 +9,9 @@ use wsflow_core::ports::{ConnectionApi, PostError};
 
 use crate::errors::{classify, status};
 
+/// [`ConnectionApi`] on the API Gateway Management API's `PostToConnection`, sent to one stage's
+/// callback URL. HTTP 410 (`GoneException`) is [`PostError::Gone`]; other errors are sorted by
+/// [`classify`].
 pub struct ConnectionsClient {
     client: Client,
 }

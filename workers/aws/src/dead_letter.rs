@@ -9,12 +9,16 @@ use wsflow_core::{Failure, Record};
 
 use crate::errors::classify;
 
+/// [`DeadLetterQueue`] on SQS `SendMessage`: the original body, the [`dead_letter_attributes`] as
+/// `String` message attributes and, on a FIFO queue, the original message group (else the
+/// message id) with the message id as deduplication id.
 pub struct SqsDeadLetters {
     client: Client,
     queue_url: String,
 }
 
 impl SqsDeadLetters {
+    /// Forwards to the queue at `queue_url`, a FIFO queue when the URL ends in `.fifo`.
     pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
         SqsDeadLetters {
             client,
@@ -23,10 +27,13 @@ impl SqsDeadLetters {
     }
 }
 
+/// Whether the queue URL names a FIFO queue (their names end in `.fifo`), which needs a
+/// message group id on every send.
 pub fn is_fifo(queue_url: &str) -> bool {
     queue_url.ends_with(".fifo")
 }
 
+/// An SQS message attribute of data type `String` holding `value`.
 pub fn string_attribute(value: &str) -> MessageAttributeValue {
     MessageAttributeValue::builder()
         .data_type("String")

@@ -15,6 +15,7 @@ use wsflow_core::Job;
 
 use crate::errors::classify;
 
+/// The connections table's global secondary index on `topic`, queried for a topic's subscribers.
 pub const TOPIC_INDEX: &str = "byTopic";
 const CONNECTION_SK: &str = "conn";
 const SUBSCRIPTION_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -35,12 +36,15 @@ fn subscription_sk(topic: &str) -> String {
     format!("topic#{topic}")
 }
 
+/// [`ConnectionStore`] on the connections table (see the module documentation). A subscription
+/// carries a DynamoDB `ttl` a day ahead; forgetting a connection deletes every item it has.
 pub struct DynamoConnections {
     client: Client,
     table: String,
 }
 
 impl DynamoConnections {
+    /// The store on the connections table named `table`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoConnections {
             client,
@@ -146,12 +150,16 @@ impl ConnectionStore for DynamoConnections {
     }
 }
 
+/// [`ResultStore`] on the results table: one item per `requestId` (the key) with `connectionId`,
+/// `data` as a JSON string, and `receivedAt` and `storedAt` in epoch milliseconds. Storing the
+/// same job again overwrites its item.
 pub struct DynamoResults {
     client: Client,
     table: String,
 }
 
 impl DynamoResults {
+    /// The store on the results table named `table`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoResults {
             client,
@@ -181,6 +189,10 @@ impl ResultStore for DynamoResults {
 const IN_PROGRESS: &str = "IN_PROGRESS";
 const COMPLETED: &str = "COMPLETED";
 
+/// [`IdempotencyStore`] on the idempotency table, keyed by `id`: a claim is a conditional put of
+/// `status = IN_PROGRESS` with `lockExpiresAt` (epoch milliseconds) that also takes over expired
+/// records and dead claims, completion a put of `COMPLETED`, a release a delete. Every record
+/// carries a DynamoDB `ttl` (epoch seconds).
 pub struct DynamoIdempotency {
     client: Client,
     table: String,
@@ -189,6 +201,8 @@ pub struct DynamoIdempotency {
 }
 
 impl DynamoIdempotency {
+    /// The store on the table named `table`: records live for `ttl`, and a claim blocks other
+    /// deliveries for `lock`.
     pub fn new(client: Client, table: impl Into<String>, ttl: Duration, lock: Duration) -> Self {
         DynamoIdempotency {
             client,

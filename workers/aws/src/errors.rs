@@ -24,6 +24,10 @@ pub fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
     }
 }
 
+/// Sorts an SDK error into a [`PortError`], whose message is the error with all its causes.
+/// Transient: HTTP 429 and 5xx, throttling, limit and internal-error codes, timeouts, dispatch
+/// failures and unreadable responses. Permanent: other service errors, and requests the SDK could not
+/// build.
 pub fn classify<E>(err: SdkError<E, HttpResponse>) -> PortError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

@@ -15,10 +15,12 @@ use wsflow_core::{BatchProcessor, Record};
 
 use crate::errors::classify;
 
+/// How [`run`] reads the queue.
 #[derive(Debug, Clone)]
 pub struct PollOptions {
+    /// The URL of the queue to poll.
     pub queue_url: String,
-    /// 1 to 10.
+    /// Messages per `ReceiveMessage`, 1 to 10.
     pub batch_size: i32,
     /// Long-poll wait, 0 to 20 seconds.
     pub wait_seconds: i32,
@@ -26,10 +28,15 @@ pub struct PollOptions {
     pub visibility_timeout: Duration,
 }
 
+/// Message counts over a whole [`run`].
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PollStats {
+    /// Messages received and processed.
     pub received: usize,
+    /// Messages whose job succeeded and whose deletion SQS confirmed.
     pub deleted: usize,
+    /// Messages the processor reported failed, left on the queue to reappear after their
+    /// visibility timeout.
     pub returned: usize,
 }
 

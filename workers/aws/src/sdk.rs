@@ -16,6 +16,8 @@ pub enum Retries {
     Caller,
 }
 
+/// The SDK configuration from the standard chain, with the connect (3 s) and per-attempt (25 s)
+/// timeouts and the retries of `retries`.
 pub async fn load(retries: Retries) -> SdkConfig {
     loader(retries).load().await
 }
@@ -31,6 +33,7 @@ pub fn loader(retries: Retries) -> ConfigLoader {
         .retry_config(retry_config(retries))
 }
 
+/// The SDK's standard retry strategy for [`Retries::Sdk`], none for [`Retries::Caller`].
 pub fn retry_config(retries: Retries) -> RetryConfig {
     match retries {
         Retries::Sdk => RetryConfig::standard(),

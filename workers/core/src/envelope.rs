@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::failure::{Failure, Reason};
 
+/// The envelope version (`v`) this worker reads and [`Job::new`] writes; any other is rejected
+/// with [`Reason::UnsupportedVersion`].
 pub const ENVELOPE_VERSION: u64 = 1;
 /// SQS' own limit for a message body; anything larger cannot have come from a queue intact.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -21,18 +23,30 @@ const FIELDS: [&str; 7] = [
     "source",
 ];
 
+/// What a job asks the worker to do: the envelope's `task`, in kebab case on the wire. Each task
+/// has its own rules for `data` (see `schema/job-envelope.schema.json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Task {
+    /// `notify`: echoes `data` (anything but `null`) back to the connection as `received`.
     Notify,
+    /// `store`: writes `data` (a non-empty object) to the results table under the request id.
     Store,
+    /// `subscribe`: subscribes the connection to `data.topic`.
     Subscribe,
+    /// `unsubscribe`: removes the connection's subscription to `data.topic`.
     Unsubscribe,
+    /// `broadcast`: posts `data.message` to every subscriber of `data.topic`, best effort per
+    /// subscriber.
     Broadcast,
+    /// `workflow-result`: relays the outcome of an asynchronous Step Functions execution
+    /// (`data.executionArn`, `data.status` `SUCCEEDED` or `FAILED`) to the connection that
+    /// started it.
     WorkflowResult,
 }
 
 impl Task {
+    /// Every task, in the order help texts and the `$default` route's catalogue list them.
     pub const ALL: [Task; 6] = [
         Task::Notify,
         Task::Store,
@@ -42,6 +56,7 @@ impl Task {
         Task::WorkflowResult,
     ];
 
+    /// The task's name in the envelope (`notify`, …, `workflow-result`).
     pub fn as_str(self) -> &'static str {
         match self {
             Task::Notify => "notify",
@@ -53,6 +68,7 @@ impl Task {
         }
     }
 
+    /// The task of an envelope name; `None` for a name that is not a task.
     pub fn parse(name: &str) -> Option<Task> {
         Task::ALL.into_iter().find(|t| t.as_str() == name)
     }
@@ -83,23 +99,39 @@ impl std::fmt::Display for Task {
     }
 }
 
+/// Which producer put the job on the queue: the envelope's `source`, in lower case on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
+    /// The WebSocket API's `enqueue` route (its VTL integration sends to SQS directly).
     Route,
+    /// The asynchronous Step Functions workflow, whose last state sends the `workflow-result` job.
     Workflow,
+    /// The `wsflow` CLI (`wsflow send`), tests and benchmarks.
     Cli,
 }
 
+/// A validated job envelope, version 1: the SQS message body, with its fields in camel case
+/// (`connectionId`, `requestId`, `receivedAt`). Build one with [`Job::new`], read one with
+/// [`Job::parse`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
+    /// Envelope version; always [`ENVELOPE_VERSION`] once parsed.
     pub v: u64,
+    /// API Gateway connection id of the client that asked for the job, where its result is
+    /// posted (1 to 128 of `A-Z a-z 0-9 = + _ -`).
     pub connection_id: String,
+    /// The producer's id for this request (1 to 128 characters), echoed in the result message;
+    /// `store` jobs are keyed by it.
     pub request_id: String,
+    /// When the producer received the request, in milliseconds since the Unix epoch.
     pub received_at: u64,
+    /// What to do.
     pub task: Task,
+    /// The task's input; its shape depends on `task`, and has been checked against it.
     pub data: Value,
+    /// Who produced the envelope.
     pub source: Source,
 }
 
@@ -186,6 +218,7 @@ impl Job {
         })
     }
 
+    /// The envelope as an SQS message body (compact JSON).
     pub fn to_body(&self) -> String {
         serde_json::to_string(self).expect("a Job always serializes")
     }
@@ -194,8 +227,13 @@ impl Job {
 /// What can still be learnt from a body that failed validation, so the client can be told why.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobRef {
+    /// The connection to tell about the failure; `None` when neither the body nor the message
+    /// group names a valid connection id, so nobody can be told.
     pub connection_id: Option<String>,
+    /// The body's `requestId` string, as it is; `None` when absent or not a string.
     pub request_id: Option<String>,
+    /// The body's `task` string, which need not name a known task; `None` when absent or not a
+    /// string.
     pub task: Option<String>,
 }
 
@@ -246,6 +284,8 @@ pub fn validate_connection_id(id: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Checks a topic name of `subscribe`, `unsubscribe` or `broadcast`: 1 to 128 of
+/// `A-Z a-z 0-9 . _ : -`, else a [`Reason::InvalidData`] failure.
 pub fn validate_topic(topic: &str) -> Result<(), Failure> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-');
     if topic.is_empty() || topic.len() > MAX_TOPIC_CHARS || !topic.chars().all(ok_char) {
@@ -317,6 +357,8 @@ fn truncate(s: &str, max: usize) -> &str {
     }
 }
 
+/// The current time in milliseconds since the Unix epoch (0 if the clock is before it), the unit
+/// of `receivedAt` and of the timestamps the workers store.
 pub fn now_millis() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -7,21 +7,35 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
+    /// `message_too_large`: the body exceeds SQS' 256 KiB message limit.
     MessageTooLarge,
+    /// `malformed_json`: the body is not JSON.
     MalformedJson,
+    /// `not_an_object`: the body is JSON but not an object.
     NotAnObject,
+    /// `missing_field`: a required envelope field is absent.
     MissingField,
+    /// `invalid_field`: an envelope field has the wrong type or is out of range.
     InvalidField,
+    /// `unknown_field`: the envelope has a field version 1 does not define.
     UnknownField,
+    /// `unsupported_version`: `v` is not the version this worker reads.
     UnsupportedVersion,
+    /// `unknown_task`: `task` names no task.
     UnknownTask,
+    /// `invalid_connection_id`: `connectionId` is not an API Gateway connection id.
     InvalidConnectionId,
+    /// `invalid_data`: `data` breaks the rules of its task (a missing or invalid topic, …).
     InvalidData,
+    /// `task_failed`: a service refused the task's call for good (a permanent port error).
     TaskFailed,
+    /// `workflow_failed`: the Step Functions execution a `workflow-result` reports failed; the
+    /// client is told, the message is not dead-lettered.
     WorkflowFailed,
 }
 
 impl Reason {
+    /// The reason code as it appears on the wire (snake case).
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::MessageTooLarge => "message_too_large",
@@ -50,11 +64,14 @@ impl std::fmt::Display for Reason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{reason}: {message}")]
 pub struct Failure {
+    /// The machine-readable code.
     pub reason: Reason,
+    /// A human-readable explanation naming the offending field or rule.
     pub message: String,
 }
 
 impl Failure {
+    /// A failure with `reason`, explained by `message`.
     pub fn new(reason: Reason, message: impl Into<String>) -> Self {
         Failure {
             reason,

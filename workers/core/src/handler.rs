@@ -19,8 +19,12 @@ pub enum Disposition {
     Retry,
 }
 
+/// How a [`JobHandler`] retries and fans out. The default: [`RetryPolicy::default`], and 16
+/// concurrent posts per broadcast.
 #[derive(Debug, Clone, Copy)]
 pub struct HandlerConfig {
+    /// How each port call (claim, task calls, posts, dead-lettering, completion) is retried on
+    /// transient errors.
     pub retry: RetryPolicy,
     /// Concurrent posts of one broadcast.
     pub fanout: usize,
@@ -35,6 +39,9 @@ impl Default for HandlerConfig {
     }
 }
 
+/// Processes one message against the [`Ports`]: parses the envelope, claims the job's
+/// idempotency key, runs the task, posts the result to the connection and records the job as
+/// done; a message that can never succeed is dead-lettered and its client told why.
 #[derive(Clone)]
 pub struct JobHandler {
     ports: Ports,
@@ -42,10 +49,14 @@ pub struct JobHandler {
 }
 
 impl JobHandler {
+    /// A handler that talks to `ports`.
     pub fn new(ports: Ports, config: HandlerConfig) -> Self {
         JobHandler { ports, config }
     }
 
+    /// Processes `record` in a `job` tracing span (message, connection and request ids, task)
+    /// and says what to do with the message. It never fails: every problem ends in a
+    /// [`Disposition`].
     pub async fn handle(&self, record: &Record) -> Disposition {
         let span = tracing::info_span!(
             "job",

@@ -18,20 +18,32 @@ use crate::record::Record;
 /// Decides the fate of one post: `None` delivers it.
 pub type PostFault = Box<dyn Fn(&str, &[u8]) -> Option<PostError> + Send + Sync>;
 
+/// Every port in one in-memory value; [`MemoryBackend::ports`] hands it out as [`Ports`]. The
+/// fields are public so tests can seed and inspect them.
 #[derive(Default)]
 pub struct MemoryBackend {
+    /// Slept at the start of every call; zero (the default) for none.
     pub latency: Duration,
+    /// Delivered posts as (connection id, payload), in the order they were made.
     pub posts: Mutex<Vec<(String, Vec<u8>)>>,
+    /// Fails chosen posts; `None` delivers every post.
     pub post_fault: Option<PostFault>,
+    /// Subscribed connection ids by topic.
     pub subscriptions: Mutex<BTreeMap<String, BTreeSet<String>>>,
+    /// Connection ids passed to `forget`, in order, repeats included.
     pub forgotten: Mutex<Vec<String>>,
+    /// Stored `store` jobs by request id.
     pub results: Mutex<HashMap<String, Job>>,
+    /// How many times `put` was called, including rewrites of the same request id.
     pub result_writes: Mutex<usize>,
+    /// Idempotency records by key: `false` while claimed, `true` once completed.
     pub done: Mutex<HashMap<String, bool>>,
+    /// Forwarded records with their failure, in order.
     pub dead_letters: Mutex<Vec<(Record, Failure)>>,
 }
 
 impl MemoryBackend {
+    /// An empty backend whose every call takes `latency`.
     pub fn with_latency(latency: Duration) -> Self {
         MemoryBackend {
             latency,
@@ -39,6 +51,7 @@ impl MemoryBackend {
         }
     }
 
+    /// The backend with `fault` deciding which posts fail.
     pub fn with_post_fault(mut self, fault: PostFault) -> Self {
         self.post_fault = Some(fault);
         self

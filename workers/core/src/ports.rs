@@ -21,11 +21,14 @@ pub enum PortError {
     Permanent(String),
 }
 
+/// How a post to a connection failed: a gone client is told apart from other failures, since
+/// it calls for deleting the connection's records rather than a retry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PostError {
     /// The client has disconnected (HTTP 410 from `@connections`).
     #[error("connection is gone")]
     Gone,
+    /// Any other failure, transient or permanent as the wrapped error says.
     #[error(transparent)]
     Failed(#[from] PortError),
 }
@@ -33,6 +36,7 @@ pub enum PostError {
 /// `POST @connections/{id}`.
 #[async_trait]
 pub trait ConnectionApi: Send + Sync {
+    /// Sends `payload` to the client of `connection_id` as one WebSocket message.
     async fn post(&self, connection_id: &str, payload: &[u8]) -> Result<(), PostError>;
 }
 
@@ -41,8 +45,11 @@ pub trait ConnectionApi: Send + Sync {
 pub trait ConnectionStore: Send + Sync {
     /// Deletes the connection record and every subscription of a connection that is gone.
     async fn forget(&self, connection_id: &str) -> Result<(), PortError>;
+    /// Subscribes the connection to `topic`; subscribing twice leaves one subscription.
     async fn subscribe(&self, connection_id: &str, topic: &str) -> Result<(), PortError>;
+    /// Removes the connection's subscription to `topic`; removing none is not an error.
     async fn unsubscribe(&self, connection_id: &str, topic: &str) -> Result<(), PortError>;
+    /// The ids of the connections subscribed to `topic`, in no guaranteed order.
     async fn subscribers(&self, topic: &str) -> Result<Vec<String>, PortError>;
 }
 
@@ -53,6 +60,7 @@ pub trait ResultStore: Send + Sync {
     async fn put(&self, job: &Job) -> Result<(), PortError>;
 }
 
+/// The outcome of [`IdempotencyStore::claim`] for one delivery of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
     /// This delivery owns the job: run it, then `complete` or `release`.
@@ -66,22 +74,33 @@ pub enum Claim {
 /// Records processed jobs so that SQS' at-least-once delivery does not repeat side effects.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
+    /// Claims the job `key` (a [`Record::idempotency_key`]) for this delivery, unless it is
+    /// done or held by another delivery whose lock has not expired.
     async fn claim(&self, key: &str) -> Result<Claim, PortError>;
+    /// Marks the claimed job done: later deliveries get [`Claim::AlreadyDone`].
     async fn complete(&self, key: &str) -> Result<(), PortError>;
+    /// Drops the claim of a job that did not complete, so that a redelivery may run it.
     async fn release(&self, key: &str) -> Result<(), PortError>;
 }
 
 /// Where permanently failed messages go, with the reason attached.
 #[async_trait]
 pub trait DeadLetterQueue: Send + Sync {
+    /// Sends a copy of `record` (its body, with the [`dead_letter_attributes`]) to the
+    /// dead-letter queue. The original is acknowledged only once this returns `Ok`.
     async fn forward(&self, record: &Record, failure: &Failure) -> Result<(), PortError>;
 }
 
 /// The message attributes a dead-lettered message carries (see `dead_letter_attributes`).
 pub mod attr {
+    /// The failure's [`Reason`](crate::failure::Reason) code, such as `invalid_data`.
     pub const ERROR_REASON: &str = "ErrorReason";
+    /// The failure's message, cut to 1024 characters.
     pub const ERROR_MESSAGE: &str = "ErrorMessage";
+    /// The body's `task` string, when it has one (known or not), cut to 256 characters.
     pub const TASK: &str = "Task";
+    /// When the message first failed, in milliseconds since the Unix epoch; a replayed message
+    /// keeps the time of its first failure.
     pub const FIRST_FAILURE_AT: &str = "FirstFailureAt";
 }
 
@@ -127,9 +146,14 @@ fn truncate_chars(s: &str, max: usize) -> String {
 /// Everything a job handler talks to.
 #[derive(Clone)]
 pub struct Ports {
+    /// Posts results and broadcasts to clients.
     pub api: Arc<dyn ConnectionApi>,
+    /// Connection records and topic subscriptions.
     pub connections: Arc<dyn ConnectionStore>,
+    /// Where `store` jobs write.
     pub results: Arc<dyn ResultStore>,
+    /// Claims and completions that make redeliveries harmless.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Where permanently failed messages are forwarded.
     pub dead_letters: Arc<dyn DeadLetterQueue>,
 }

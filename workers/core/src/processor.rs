@@ -6,6 +6,8 @@ use futures::stream::{self, StreamExt};
 use crate::handler::{Disposition, JobHandler};
 use crate::record::Record;
 
+/// Runs the records of one batch (a Lambda SQS event or a `ReceiveMessage` answer) through a
+/// [`JobHandler`], group by group; see [`BatchProcessor::process`].
 #[derive(Clone)]
 pub struct BatchProcessor {
     handler: JobHandler,
@@ -13,6 +15,7 @@ pub struct BatchProcessor {
 }
 
 impl BatchProcessor {
+    /// A processor that runs up to `group_concurrency` message groups at once (at least 1).
     pub fn new(handler: JobHandler, group_concurrency: usize) -> Self {
         BatchProcessor {
             handler,
@@ -20,6 +23,7 @@ impl BatchProcessor {
         }
     }
 
+    /// The handler each message goes through.
     pub fn handler(&self) -> &JobHandler {
         &self.handler
     }

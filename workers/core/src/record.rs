@@ -2,13 +2,18 @@
 
 use std::collections::BTreeMap;
 
+/// An SQS message as the processor needs it, built by [`Record::from_sqs`] from either source.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
+    /// SQS `MessageId`: what `batchItemFailures` and the poll loop's deletes refer to.
     pub message_id: String,
     /// FIFO `MessageGroupId`; `None` on standard queues, where every message stands alone.
     pub group_id: Option<String>,
+    /// FIFO `MessageDeduplicationId`; `None` on standard queues.
     pub dedup_id: Option<String>,
+    /// SQS `ApproximateReceiveCount`: 1 on the first delivery.
     pub receive_count: u32,
+    /// The message body, normally a job envelope (see [`Job::parse`](crate::Job::parse)).
     pub body: String,
     /// String message attributes (binary ones are not used by wsflow).
     pub attributes: BTreeMap<String, String>,

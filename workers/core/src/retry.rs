@@ -7,11 +7,15 @@ use rand::Rng;
 
 use crate::ports::PortError;
 
+/// How often and how patiently a port call is retried. The default is 3 attempts with delays
+/// drawn from 0 to 50 ms, then 0 to 100 ms (doubling, capped at 1 s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Total attempts, the first one included.
     pub attempts: u32,
+    /// The longest wait before the first retry; each further retry may wait twice as long.
     pub base_delay: Duration,
+    /// The cap on any wait between attempts.
     pub max_delay: Duration,
 }
 
@@ -26,6 +30,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// One attempt, no retries (for tests, and callers that retry by other means).
     pub fn none() -> Self {
         RetryPolicy {
             attempts: 1,
@@ -64,7 +69,10 @@ impl RetryPolicy {
     }
 }
 
+/// Errors that tell whether the same call may succeed if tried again; [`RetryPolicy::run`]
+/// retries only those.
 pub trait Transience: std::fmt::Display {
+    /// `true` when a later attempt of the same call may succeed.
     fn is_transient(&self) -> bool;
 }
 

@@ -9,29 +9,9 @@ use aws_sdk_apigateway::error::DisplayErrorContext;
 use aws_sdk_apigateway::types::{ApiStage, QuotaPeriodType, QuotaSettings, ThrottleSettings};
 use aws_sdk_apigateway::Client;
 
-use super::{Action, Provisioned, Result};
-use crate::error::StackError;
+use super::report::{Action, Provisioned, ProvisionedKey};
+use crate::error::{Result, StackError};
 use crate::model::{ApiKey, Stack, UsagePlan};
-
-/// An API key as the backend holds it. `value` is a credential: never log it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ProvisionedKey {
-    pub logical_id: String,
-    /// The id the backend assigned.
-    pub id: String,
-    pub value: String,
-    pub enabled: bool,
-}
-
-impl std::fmt::Debug for ProvisionedKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProvisionedKey")
-            .field("logical_id", &self.logical_id)
-            .field("id", &self.id)
-            .field("enabled", &self.enabled)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Keys first, then the plans that name them (by logical id) and their plan keys.
 pub async fn provision_api_keys(

@@ -15,53 +15,26 @@ use aws_sdk_dynamodb::types as ddb;
 use aws_sdk_sqs::types::QueueAttributeName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::error::StackError;
+use crate::error::{Result, StackError};
 use crate::model::{Queue, Stack, StateMachine, Table};
 
 mod api_keys;
+mod report;
 mod secrets;
 
-pub use api_keys::ProvisionedKey;
-
-type Result<T> = std::result::Result<T, StackError>;
+pub use report::{Action, ProvisionReport, Provisioned, ProvisionedKey};
 
 /// What the backend is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackendKind {
     /// A moto server at this endpoint (`http://host:port`): before anything else, its Step
     /// Functions is switched to really executing ASL (`POST /moto-api/config`).
-    Moto { endpoint: String },
+    Moto {
+        /// moto's base URL, e.g. `http://127.0.0.1:4566`.
+        endpoint: String,
+    },
     /// Any other AWS-compatible endpoint, used as it is.
     Other,
-}
-
-/// What provisioning did, one entry per resource.
-#[derive(Debug, Clone, Default)]
-pub struct ProvisionReport {
-    pub resources: Vec<Provisioned>,
-    /// Remarks, e.g. an existing table whose key schema differs from the template's.
-    pub notes: Vec<String>,
-    /// The stack's API keys with their values, which the local gateway checks.
-    pub api_keys: Vec<ProvisionedKey>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Provisioned {
-    pub logical_id: String,
-    /// `AWS::SQS::Queue`, …
-    pub kind: String,
-    /// Queue URL, table name or state machine ARN.
-    pub physical_id: String,
-    pub action: Action,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Created,
-    /// Existed; its settings were updated to the template's.
-    Updated,
-    /// Existed and was left as it is.
-    Reused,
 }
 
 /// Creates (or updates) every provisioned resource of `stack` on the backend `sdk` points at.

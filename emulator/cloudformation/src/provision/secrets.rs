@@ -3,8 +3,8 @@
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use aws_sdk_secretsmanager::Client;
 
-use super::{Action, Provisioned, Result};
-use crate::error::StackError;
+use super::report::{Action, Provisioned};
+use crate::error::{Result, StackError};
 use crate::model::{GeneratedSecret, Secret, SecretValue};
 
 /// An existing secret keeps its value: tokens signed with it stay valid across restarts.
