@@ -1,5 +1,13 @@
 //! Harness for the end-to-end tests: `wsflow dev` as a child process on free ports, the SDK
 //! pointed at its backend, and a WebSocket client.
+//!
+//! [`Dev::start`] (or [`Dev::start_template`] for another synthesized template) runs the
+//! `wsflow` binary built next to the tests and waits for its `READY` line; the [`Dev`] then
+//! gives the gateway's URLs ([`Dev::ws_url`], [`Dev::management`]), an SDK configuration for
+//! its backend ([`Dev::sdk`]) and the names the stack gave its tables and queues. Tests
+//! connect as [`USER`] ([`Dev::connect`], with a token from `wsflow token`) or with any
+//! headers ([`connect_with`]), then read frames with [`next_json`] and [`until`], each
+//! waiting at most [`WAIT`]. [`Dev::stop`] sends SIGINT and checks a clean exit.
 
 #![warn(missing_docs)]
 
@@ -21,10 +29,14 @@ use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+/// A WebSocket client connection to the local gateway.
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// How long a test waits for a frame or a condition ([`next_json`], [`eventually`]).
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// The repository root, where the templates (`build/`) and `.venv/` are; `wsflow dev` runs
+/// there.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -55,8 +67,11 @@ pub const USER: &str = "e2e-user";
 /// `wsflow dev` on a synthesized template (`make synth` writes them).
 pub struct Dev {
     child: Child,
+    /// Port of the gateway (WebSocket and `@connections`) on 127.0.0.1.
     pub port: u16,
+    /// `http://127.0.0.1:{port}` of the moto server `wsflow dev` started.
     pub backend: String,
+    /// `wsflow dev`'s standard output so far, one entry a line (still collected after `READY`).
     pub output: Arc<Mutex<Vec<String>>>,
     token: OnceCell<String>,
 }
@@ -133,6 +148,7 @@ impl Dev {
         })
     }
 
+    /// The process id of `wsflow dev`; 0 once it has exited.
     pub fn pid(&self) -> u32 {
         self.child.id().unwrap_or_default()
     }
@@ -146,6 +162,7 @@ impl Dev {
         Ok(token)
     }
 
+    /// `ws://127.0.0.1:{port}{path_and_query}`; `path_and_query` starts with `/` (or is empty).
     pub fn ws_url(&self, path_and_query: &str) -> String {
         format!("ws://127.0.0.1:{}{path_and_query}", self.port)
     }
@@ -156,6 +173,7 @@ impl Dev {
         Ok(connect_with(&self.ws_url(path_and_query), &[("authorization", &bearer)]).await?)
     }
 
+    /// SDK configuration for the backend (region `us-east-1`, test credentials).
     pub async fn sdk(&self) -> SdkConfig {
         wsflow_dev::local_sdk_config(&self.backend, "us-east-1").await
     }
@@ -168,7 +186,8 @@ impl Dev {
         aws_sdk_apigatewaymanagement::Client::from_conf(config)
     }
 
-    /// A table or queue whose name contains `fragment`, as the stack named it.
+    /// The table whose name contains `fragment`, as the stack named it; panics when there is
+    /// none.
     pub async fn table(&self, fragment: &str) -> String {
         let tables = aws_sdk_dynamodb::Client::new(&self.sdk().await)
             .list_tables()
@@ -201,6 +220,7 @@ impl Dev {
             .item
     }
 
+    /// The URL of the queue whose URL contains `fragment`; panics when there is none.
     pub async fn queue(&self, fragment: &str) -> String {
         let out = aws_sdk_sqs::Client::new(&self.sdk().await)
             .list_queues()
@@ -264,6 +284,7 @@ pub async fn mint_token(backend: &str, sub: &str, ttl: &str) -> anyhow::Result<S
     Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 
+/// Sends `text` as one text frame; panics when the socket is closed.
 pub async fn send(socket: &mut Socket, text: &str) {
     socket.send(Message::Text(text.into())).await.unwrap();
 }

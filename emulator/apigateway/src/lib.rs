@@ -1,9 +1,35 @@
-//! A local API Gateway WebSocket API, driven by the resolved CloudFormation template: route
-//! selection, `$connect`/`$disconnect`/`$default`/custom routes, AWS / AWS_PROXY / MOCK
-//! integrations with VTL mapping templates, route responses, the `@connections` management
-//! API, API Gateway's limits, the CloudFront viewer-request function on each handshake, and
-//! API Gateway's protections: the `$connect` authorizer, API keys with their usage plans,
-//! request models and throttling.
+//! A local API Gateway WebSocket API, served from the resolved CloudFormation template.
+//!
+//! The model: one [`Gateway`] serves one [`WebSocketApi`] (its routes, integrations, stage,
+//! models and authorizers, as `wsflow-cloudformation` resolved them) on a local port. It is
+//! started from a [`GatewayConfig`], which also says where its integrations go: AWS service
+//! integrations to the local backend (`backend_endpoint`, e.g. moto), Lambda integrations and
+//! authorizers to a [`Functions`] implementation (local mode's function pools), and the
+//! CloudFront viewer-request function, a [`CompiledFunction`], run on every handshake.
+//!
+//! A connection's life is API Gateway's:
+//!
+//! - **Handshake.** The viewer-request function may answer or rewrite it; then `$connect` runs
+//!   its checks: the route's throttle, its `CUSTOM` (REQUEST) authorizer, whose result becomes
+//!   `$context.authorizer`, and, when the route requires one, its API key, which must be one
+//!   of the [`ApiKeyGrant`]s (enabled keys of a usage plan bound to the stage). Finally its
+//!   integration runs; a failure or a non-2xx answer refuses the connection.
+//! - **Messages.** The API's route selection expression picks the route (`$default` when no
+//!   route matches). The route's and the API key's throttles and quotas, then the route's
+//!   request model (JSON Schema), are checked; a refused message gets API Gateway's error frame.
+//!   The route's integration runs: `AWS_PROXY` invokes a function with the proxy event, `AWS`
+//!   calls a service on the backend with the body its VTL request template renders
+//!   (`wsflow-vtl`), `MOCK` answers locally. When the route has a route response, the
+//!   integration's answer, mapped by its integration response, is sent back to the client.
+//!   An integration that fails is an [`IntegrationError`], which the client sees as
+//!   `Internal server error`.
+//! - **`@connections`.** The management API (`POST`/`GET`/`DELETE
+//!   /{stage}/@connections/{id}`) is served on the same port, so backends post to clients as
+//!   they would in AWS.
+//! - **End.** A connection closes on the client's close, on `DELETE @connections`, after API
+//!   Gateway's idle timeout (10 minutes) or maximum duration (2 hours), on a frame or message
+//!   over [`MAX_FRAME_BYTES`] / [`MAX_MESSAGE_BYTES`], or when [`Gateway::shutdown`] is called;
+//!   `$disconnect` then runs.
 
 #![warn(missing_docs)]
 
@@ -39,20 +65,29 @@ use registry::Registry;
 
 pub use api_keys::ApiKeyGrant;
 
-/// API Gateway's WebSocket limits.
+/// API Gateway's limit on one WebSocket frame, in bytes (32 KiB): a larger frame closes the
+/// connection (close code 1009).
 pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+/// API Gateway's limit on one WebSocket message, in bytes (128 KiB), whether the client sends
+/// it or a backend posts it to `@connections` (then refused with 413).
 pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 
+/// What [`Gateway::start`] serves and where its integrations go.
 pub struct GatewayConfig {
     /// Usually 127.0.0.1:8080.
     pub bind: SocketAddr,
+    /// The template's WebSocket API: routes, integrations, stage, models, authorizers.
     pub api: WebSocketApi,
     /// The API id `$context.apiId` reports.
     pub api_id: String,
     /// AWS integrations are sent here (the local backend, e.g. moto).
     pub backend_endpoint: String,
+    /// The AWS region: the credential scope of service calls to the backend, and the region
+    /// of the method ARN an authorizer is given.
     pub region: String,
+    /// The AWS account id in the method ARN an authorizer is given (`methodArn`).
     pub account: String,
+    /// Runs the Lambda functions of `AWS_PROXY` integrations and authorizers, by logical id.
     pub functions: Arc<dyn Functions>,
     /// The template's viewer-request function, run on every handshake.
     pub edge: Option<CompiledFunction>,
@@ -60,18 +95,28 @@ pub struct GatewayConfig {
     pub api_keys: Vec<ApiKeyGrant>,
 }
 
+/// Why a route's integration produced no answer; the client gets `Internal server error`
+/// (or a refused handshake, on `$connect`).
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrationError {
+    /// The integration names something local mode cannot run: an HTTP integration, an
+    /// integration URI it cannot parse, or a service or action it does not emulate.
     #[error("not supported locally: {0}")]
     Unsupported(String),
+    /// The backend could not be reached, or its answer could not be read.
     #[error("backend unreachable: {0}")]
     Unreachable(String),
+    /// The integration did not answer within its timeout (`TimeoutInMillis`, at least 50 ms).
     #[error("integration timed out after {0:?}")]
     Timeout(Duration),
+    /// The function of an `AWS_PROXY` integration failed (see [`wsflow_lambda::FunctionError`]).
     #[error("function failed: {0}")]
     Function(String),
+    /// A VTL mapping template failed to parse or render; the message says why.
     #[error("{0}")]
     MappingTemplate(String),
+    /// The integration has request templates, none matches, and its passthrough behaviour is
+    /// `NEVER`.
     #[error("no mapping template matches and passthrough is NEVER")]
     NoTemplate,
 }
@@ -91,14 +136,17 @@ pub(crate) struct Shared {
     shutdown: watch::Sender<bool>,
 }
 
-/// A running gateway.
+/// A running gateway: the WebSocket API and its `@connections` API, listening on [`Gateway::addr`].
 pub struct Gateway {
+    /// The address it listens on (the port is the one bound, when `bind` asked for port 0).
     pub addr: SocketAddr,
     shared: Arc<Shared>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl Gateway {
+    /// Binds `config.bind` and serves the API. Fails when the address cannot be bound or a
+    /// request model's schema does not compile (or a route names a model the API lacks).
     pub async fn start(config: GatewayConfig) -> anyhow::Result<Gateway> {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
@@ -147,6 +195,7 @@ impl Gateway {
         Ok(Gateway { addr, shared, server })
     }
 
+    /// How many WebSocket connections are open now.
     pub fn connections(&self) -> usize {
         self.shared.registry.len()
     }

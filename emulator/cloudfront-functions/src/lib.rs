@@ -1,12 +1,21 @@
-//! Runs a CloudFront Function (`cloudfront-js-2.0`) viewer-request handler from its source code,
-//! in an embedded QuickJS engine, so the local gateway executes the template's real code on each
-//! WebSocket handshake.
+//! CloudFront Functions (`cloudfront-js-2.0`) run locally: a viewer-request handler executed
+//! from its source code in an embedded QuickJS engine, so the local gateway runs the
+//! template's real code on each WebSocket handshake.
 //!
-//! The `event` given to `handler(event)` has the CloudFront Functions event structure (version
-//! `1.0`, `context`, `viewer`, `request` with `{value}` / `{value, multiValue: [{value}…]}`
-//! query string, header and cookie entries). The handler returns either the request (possibly
-//! modified: [`EdgeOutcome::Forward`]) or a response object with a `statusCode`
-//! ([`EdgeOutcome::Respond`]). A handler may also be `async` (return a promise).
+//! The model: [`CompiledFunction::compile`] evaluates the function's source (its
+//! `FunctionCode`) once, on a thread of its own, and keeps the engine; limits and the fixed
+//! event values can be set with [`CompiledFunction::compile_with`] and [`EdgeOptions`]. Each
+//! [`CompiledFunction::viewer_request`] then takes a [`ViewerRequest`] (method, URI, query
+//! string, headers, cookies, client IP), gives `handler(event)` the CloudFront Functions event
+//! built from it, and turns what the handler returns into an [`EdgeOutcome`]: the request to
+//! forward to the origin (possibly modified: [`EdgeOutcome::Forward`]) or a response to answer
+//! the viewer with ([`EdgeOutcome::Respond`]). A function that throws, runs out of its budget
+//! or returns something that is neither is an [`EdgeError`]. [`CompiledFunction::invoke`] also
+//! returns the `console.log` lines ([`Invocation`]).
+//!
+//! The event has the CloudFront Functions structure (version `1.0`, `context`, `viewer`,
+//! `request` with `{value}` / `{value, multiValue: [{value}…]}` query string, header and
+//! cookie entries). A handler may also be `async` (return a promise).
 //!
 //! Limits: each call gets a time budget (default 50 ms; CloudFront allows about 1 ms of compute)
 //! enforced by QuickJS's interrupt handler, and the runtime has a memory limit (default 16 MiB),
@@ -54,7 +63,9 @@ pub enum EdgeOutcome {
     Forward(ViewerRequest),
     /// It returned a response: answer the viewer with it, the origin is not called.
     Respond {
+        /// The response's `statusCode` (100–599).
         status: u16,
+        /// The response's `statusDescription`; `None` when it has none.
         status_description: Option<String>,
         /// Header name (lower case) → value; for a header with several values, the values
         /// joined with `, `.
@@ -70,6 +81,7 @@ pub enum EdgeOutcome {
 /// compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EdgeError {
+    /// What went wrong, naming the function.
     pub message: String,
 }
 
@@ -116,7 +128,9 @@ impl Default for EdgeOptions {
 /// One call's result with the function's `console.log` lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
+    /// What the handler decided.
     pub outcome: EdgeOutcome,
+    /// The lines the call printed with `console.log` (or `info`, `warn`, `error`), in order.
     pub logs: Vec<String>,
 }
 
@@ -151,6 +165,7 @@ impl CompiledFunction {
         CompiledFunction::compile_with(name, code, EdgeOptions::default())
     }
 
+    /// Like [`CompiledFunction::compile`], with explicit limits and event values.
     pub fn compile_with(name: &str, code: &str, options: EdgeOptions) -> Result<CompiledFunction, EdgeError> {
         let (jobs, queue) = mpsc::channel::<(ViewerRequest, Reply)>();
         let (ready_tx, ready_rx) = mpsc::channel::<Result<(), EdgeError>>();
@@ -170,6 +185,8 @@ impl CompiledFunction {
         })
     }
 
+    /// The name the function was compiled with (its CloudFront `Name`); it prefixes errors and
+    /// names the engine thread.
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -3,6 +3,9 @@
 use wsflow_apigateway::ApiKeyGrant;
 use wsflow_cloudformation::{ProvisionedKey, Stack};
 
+/// The keys the gateway of `stack`'s WebSocket API (`api_id`) accepts: each provisioned key
+/// that is enabled and in a usage plan bound to the API's stage, with that plan's throttle
+/// and quota. Empty when the template has no WebSocket API.
 pub fn grants(stack: &Stack, api_id: &str, keys: &[ProvisionedKey]) -> Vec<ApiKeyGrant> {
     let Some(api) = &stack.api else { return Vec::new() };
     let plans: Vec<_> = stack

@@ -1,16 +1,26 @@
 //! Local mode (`wsflow dev`): a CloudFormation template, run on one machine.
 //!
-//! This crate joins the emulators. Everything comes from the template
-//! ([`wsflow_cloudformation`]): a moto server is the AWS backend ([`moto`]) on which the
-//! queues, tables and state machines are provisioned; every Lambda function runs as a pool of
-//! local processes and SQS event source mappings are emulated by pollers ([`wsflow_lambda`]);
-//! the WebSocket API is served by [`wsflow_apigateway`], with the CloudFront viewer-request
-//! function ([`wsflow_cloudfront_functions`]) run on each handshake. [`report`] tells the
-//! developer what runs and how to try it.
+//! This crate joins the emulators; everything comes from the template. [`LocalOptions`] says
+//! what `wsflow dev` was asked (template, ports, backend, binaries); [`LocalMode::start`]
+//! brings it all up, in this order, and returns [`Running`]:
 //!
-//! Main types: [`LocalOptions`] (what `wsflow dev` was asked), [`LocalMode::start`], which
-//! brings it all up, and [`Running`], whose [`Running::stop`] takes it down in the reverse
-//! order, so nothing is left running; [`run`] does both around a shutdown signal.
+//! 1. the AWS backend: a moto server started on a local port ([`moto::MotoServer`]), or the
+//!    running backend given by `--aws-endpoint`;
+//! 2. the template, read and resolved for this machine ([`wsflow_cloudformation::load`]), and
+//!    its queues, tables, state machines and API keys provisioned on the backend;
+//! 3. the Lambda functions, each a pool of local processes of its real binary
+//!    ([`wsflow_lambda::functions::LocalFunctions`]);
+//! 4. the SQS event source mappings, emulated by pollers
+//!    ([`wsflow_lambda::event_sources::EventSources`]);
+//! 5. the WebSocket API, served by a [`wsflow_apigateway::Gateway`] that invokes those
+//!    functions, runs the CloudFront viewer-request function
+//!    ([`wsflow_cloudfront_functions`]) on each handshake and accepts the API keys of the
+//!    stage's usage plans ([`api_keys::grants`]).
+//!
+//! [`report`] tells the developer what each resource became, how each function started and,
+//! once everything runs, where to connect ([`report::Endpoints`]) and what to try.
+//! [`Running::stop`] takes it all down in the reverse order, so nothing is left running;
+//! [`run`] does both around a shutdown signal.
 
 #![warn(missing_docs)]
 
@@ -46,6 +56,7 @@ pub async fn run(options: LocalOptions, shutdown: impl Future<Output = ()>) -> a
     Ok(())
 }
 
+/// Starts local mode: see [`LocalMode::start`].
 pub struct LocalMode;
 
 impl LocalMode {
@@ -205,10 +216,13 @@ impl Running {
         self.event_sources = Some(EventSources::start(&mappings, &sqs, functions));
     }
 
+    /// The template as resolved for this machine (its URLs point at the local gateway and
+    /// backend).
     pub fn stack(&self) -> &Stack {
         self.stack.as_ref().expect("a running local mode has a stack")
     }
 
+    /// Where the gateway and the backend listen.
     pub fn endpoints(&self) -> &Endpoints {
         self.endpoints
             .as_ref()

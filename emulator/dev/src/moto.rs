@@ -16,6 +16,8 @@ const STARTUP_LIMIT: Duration = Duration::from_secs(30);
 /// Lines of moto's stderr kept to explain a failed start.
 const KEPT_LINES: usize = 20;
 
+/// A `moto_server` child process listening on 127.0.0.1, the local AWS backend. Dropping it
+/// kills the process.
 pub struct MotoServer {
     endpoint: String,
     child: Child,
@@ -59,10 +61,12 @@ impl MotoServer {
         Ok(server)
     }
 
+    /// `http://127.0.0.1:{port}`: the AWS endpoint URL of the server.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
 
+    /// The server's process id; `None` once it has been reaped.
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
     }

@@ -4,12 +4,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+/// Default `--template`: where `make synth` writes the synthesized template, relative to the
+/// working directory.
 pub const DEFAULT_TEMPLATE: &str = "build/template.json";
+/// Default `--port` of the WebSocket gateway and its `@connections` API.
 pub const DEFAULT_PORT: u16 = 8080;
+/// Default `--backend-port` of the moto server local mode starts as the AWS backend.
 pub const DEFAULT_BACKEND_PORT: u16 = 4566;
 /// Four processes kept `$default` echo throughput about 30% above two on 2 cores (`make bench`).
 pub const DEFAULT_FUNCTION_CONCURRENCY: usize = 4;
 
+/// What `wsflow dev` was asked: its command-line options (`clap` arguments), which
+/// [`LocalMode::start`](crate::LocalMode::start) brings up.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LocalOptions {
     /// The synthesized CloudFormation template (`make synth` writes it).

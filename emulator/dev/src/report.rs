@@ -66,6 +66,7 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// The gateway's WebSocket URL, `ws://127.0.0.1:{port}`.
     pub fn websocket(&self) -> String {
         self.gateway_http.replacen("http://", "ws://", 1)
     }

@@ -34,14 +34,24 @@ pub struct PollSettings {
 /// One mapping, resolved against its queue.
 #[derive(Debug, Clone)]
 pub struct Mapping {
+    /// Logical id of the `AWS::Lambda::EventSourceMapping`.
     pub logical_id: String,
     /// Logical id of the function.
     pub function: String,
+    /// The URL of the queue on the backend, where it receives and deletes.
     pub queue_url: String,
+    /// The queue as the event's records name it (`eventSourceARN`, `awsRegion`).
     pub source: EventSource,
+    /// `BatchSize`: the most messages per invocation (at least 1).
     pub batch_size: u32,
+    /// `MaximumBatchingWindowInSeconds`: how long to keep receiving to fill a batch; zero
+    /// invokes with what the first receive returned.
     pub batching_window: Duration,
+    /// `FunctionResponseTypes` has `ReportBatchItemFailures`: the function's answer names the
+    /// messages that failed (see [`batch_outcome`]).
     pub report_batch_item_failures: bool,
+    /// The visibility timeout of each receive, in seconds: the queue's, unless
+    /// [`PollSettings::visibility_timeout`] overrides it.
     pub visibility_timeout_s: u32,
     /// Concurrent batches: one for a FIFO queue (its order), else the mapping's maximum
     /// concurrency, bounded by the function's processes.
@@ -96,6 +106,8 @@ pub struct EventSources {
 }
 
 impl EventSources {
+    /// Spawns each mapping's pollers ([`Mapping::pollers`] of them), receiving with `sqs` and
+    /// invoking through `functions`. They run until [`EventSources::stop`].
     pub fn start(
         mappings: &[Mapping],
         sqs: &aws_sdk_sqs::Client,

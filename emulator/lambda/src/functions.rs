@@ -26,7 +26,9 @@ enum Runnable {
 /// How a function fared at startup, for the startup report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionStatus {
+    /// The function's logical id in the template.
     pub logical_id: String,
+    /// The function's name (`FunctionName`, or one derived from the logical id).
     pub name: String,
     /// The process's cold start, or why the function cannot run.
     pub state: Result<Duration, String>,
@@ -34,8 +36,11 @@ pub struct FunctionStatus {
 
 /// Where the functions run and how many processes each may have.
 pub struct FunctionHost<'a> {
+    /// The local environment: the backend endpoint and region given to every function.
     pub env: &'a LocalEnv,
+    /// The directory holding the functions' binaries (the template's `wsflow:binary` names).
     pub binaries: &'a Path,
+    /// The most processes, hence concurrent invocations, each function may have.
     pub concurrency: usize,
 }
 

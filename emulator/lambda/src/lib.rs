@@ -1,15 +1,27 @@
-//! Local Lambda: functions run as local processes behind the Lambda Runtime API, and the SQS
-//! event source mappings that feed them.
+//! Local Lambda: the template's functions run as local processes of their real binaries,
+//! behind the Lambda Runtime API, and the SQS event source mappings that feed them.
 //!
-//! - [`Functions`] is how anything else in local mode invokes a function of the template (by
-//!   logical id); [`FunctionError`] is what an invocation can fail with.
-//! - [`FunctionProcess`] is one execution environment: a process of the function's binary
-//!   serving one invocation at a time through its own Runtime API (`runtime_api`).
-//! - [`pool::Pool`] keeps a few processes of one function; [`functions::LocalFunctions`] holds
-//!   a pool per template function and implements [`Functions`].
-//! - [`event_sources::EventSources`] emulates the SQS event source mappings: it polls a queue,
-//!   builds Lambda's SQS event ([`sqs_event`]), invokes the function and deletes what its answer
-//!   says succeeded ([`batch_outcome`]).
+//! The model, from the bottom up:
+//!
+//! - A [`FunctionProcess`] is one execution environment: a process of the function's binary,
+//!   started from a [`FunctionSpec`] (binary, environment, timeout), that polls its own Runtime
+//!   API (`/2018-06-01/runtime/...`, served on a loopback port) and so serves one invocation at
+//!   a time, as any custom runtime (`lambda_runtime` included) does in AWS. An invocation fails
+//!   with an [`InvokeError`].
+//! - A [`pool::Pool`] keeps up to a few processes of one function, so invocations can run
+//!   concurrently; a process that crashed or timed out is replaced by a fresh one.
+//! - [`functions::LocalFunctions`] holds a pool for every function of the template (started
+//!   from a [`functions::FunctionHost`]: where the binaries are, how many processes each may
+//!   have), reports how each fared at startup ([`functions::FunctionStatus`]), and implements
+//!   [`Functions`].
+//! - [`Functions`] is how the rest of local mode invokes a function, by its logical id: the
+//!   API Gateway emulator calls it for `AWS_PROXY` integrations and authorizers, the event
+//!   sources for SQS batches. It fails with a [`FunctionError`].
+//! - [`event_sources::EventSources`] emulates the SQS event source mappings, each resolved
+//!   into an [`event_sources::Mapping`] (with [`event_sources::PollSettings`]): pollers receive
+//!   batches from the queue, build Lambda's SQS event ([`sqs_event`]), invoke the function and
+//!   delete the messages its answer says succeeded ([`batch_outcome`]); the others reappear
+//!   after their visibility timeout, as in AWS.
 
 #![warn(missing_docs)]
 

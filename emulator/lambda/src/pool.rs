@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 /// Lambda's limit for a function's initialisation.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
 
+/// Up to `size` processes of one function, started on demand and reused between invocations.
 pub struct Pool {
     spec: FunctionSpec,
     /// Started processes waiting for work.
@@ -20,6 +21,7 @@ pub struct Pool {
 }
 
 impl Pool {
+    /// A pool of at most `size` processes of `spec`, none started yet (see [`Pool::warm`]).
     pub fn new(spec: FunctionSpec, size: usize) -> Pool {
         Pool {
             spec,

@@ -16,28 +16,47 @@ use tokio::sync::Mutex;
 
 use crate::runtime_api::RuntimeApi;
 
+/// How to start one function's processes: what [`FunctionProcess::spawn`] runs.
 #[derive(Debug, Clone)]
 pub struct FunctionSpec {
     /// Used as `AWS_LAMBDA_FUNCTION_NAME` and as the prefix of every log line.
     pub name: String,
+    /// The function's executable (a custom runtime's `bootstrap`, e.g. a Cargo binary).
     pub binary: PathBuf,
+    /// The function's environment. The process gets only these, the `AWS_LAMBDA_*` variables
+    /// Lambda sets and a few of the developer's (`PATH`, `HOME`, `TZ`, `LANG`, `RUST_LOG`,
+    /// `RUST_BACKTRACE`).
     pub env: BTreeMap<String, String>,
+    /// The function's `Timeout`: how long one invocation may run before it fails with
+    /// [`InvokeError::Timeout`].
     pub timeout: Duration,
 }
 
+/// Why one invocation of a [`FunctionProcess`] produced no result.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InvokeError {
     /// The handler reported an error (`/invocation/{id}/error`).
     #[error("function error {error_type}: {message}")]
-    Function { error_type: String, message: String },
+    Function {
+        /// `errorType` of the reported error.
+        error_type: String,
+        /// `errorMessage` of the reported error.
+        message: String,
+    },
+    /// The runtime failed its initialisation (`/runtime/init/error`, `errorType: errorMessage`)
+    /// or the process could not be started.
     #[error("function initialisation failed: {0}")]
     Init(String),
+    /// The invocation ran longer than the function's timeout.
     #[error("function timed out after {0:?}")]
     Timeout(Duration),
+    /// The process exited (its exit status), or its pool is stopping.
     #[error("function process exited: {0}")]
     Exited(String),
 }
 
+/// One Lambda execution environment: a running process of a function's binary, with the
+/// Runtime API it polls for events. Dropping it kills the process.
 pub struct FunctionProcess {
     spec: FunctionSpec,
     api: Arc<RuntimeApi>,
@@ -76,6 +95,7 @@ impl FunctionProcess {
         })
     }
 
+    /// The function's name ([`FunctionSpec::name`]).
     pub fn name(&self) -> &str {
         &self.spec.name
     }

@@ -3,6 +3,16 @@
 //! (DynamoDB, SQS, Step Functions, …) and integration responses, WebSocket
 //! APIs included.
 //!
+//! The model: [`MappingTemplate::parse`] turns template source into a
+//! [`MappingTemplate`], parsed once and reusable across renders (or fails with
+//! a [`ParseError`]). [`MappingTemplate::render`] evaluates it against a
+//! [`RenderContext`], which holds what API Gateway exposes to a template: the
+//! body (`$input`), `$context`, `$stageVariables` and the request's parameters.
+//! A render that fails, or exceeds one of the [`limits`], is a [`RenderError`];
+//! both errors carry the 1-based line and column they refer to. A template
+//! without references or directives renders without evaluation
+//! ([`MappingTemplate::static_text`]).
+//!
 //! ```
 //! use wsflow_vtl::{RenderContext, MappingTemplate};
 //!

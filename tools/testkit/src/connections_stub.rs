@@ -19,6 +19,7 @@ struct Shared {
     failing: Mutex<HashSet<String>>,
 }
 
+/// A running `@connections` stub; clones share its state (posts received, ids marked).
 #[derive(Clone)]
 pub struct ConnectionsStub {
     shared: Arc<Shared>,
@@ -39,14 +40,19 @@ impl ConnectionsStub {
         Ok(ConnectionsStub { shared, url })
     }
 
+    /// The callback URL, `http://127.0.0.1:{port}/test` (stage `test`), as a worker's
+    /// `CALLBACK_URL`.
     pub fn url(&self) -> &str {
         &self.url
     }
 
+    /// From now on, posts to connection `id` get 410 `GoneException`, as for a client that
+    /// disconnected, and are not kept.
     pub fn mark_gone(&self, id: &str) {
         self.shared.gone.lock().unwrap().insert(id.to_owned());
     }
 
+    /// From now on, posts to connection `id` get 500 (an injected failure) and are not kept.
     pub fn mark_failing(&self, id: &str) {
         self.shared.failing.lock().unwrap().insert(id.to_owned());
     }
@@ -61,6 +67,7 @@ impl ConnectionsStub {
             .collect()
     }
 
+    /// Payloads accepted (200) so far, all connections together.
     pub fn post_count(&self) -> usize {
         self.shared.posts.lock().unwrap().len()
     }

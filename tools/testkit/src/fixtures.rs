@@ -10,17 +10,26 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
+/// The names of the worker's queues and tables on a backend (see [`WorkerResources::create`]).
 #[derive(Debug, Clone)]
 pub struct WorkerResources {
+    /// URL of the jobs queue (`{prefix}-jobs.fifo`), which redrives to the dead-letter queue.
     pub queue_url: String,
+    /// URL of the dead-letter queue (`{prefix}-jobs-dlq.fifo`).
     pub dlq_url: String,
+    /// The connections table (`{prefix}-connections`): key `connectionId` + `sk`, index
+    /// `byTopic`, TTL on `ttl`.
     pub connections_table: String,
+    /// The results table (`{prefix}-results`): key `requestId`.
     pub results_table: String,
+    /// The idempotency table (`{prefix}-idempotency`): key `id`, TTL on `ttl`.
     pub idempotency_table: String,
 }
 
 impl WorkerResources {
-    /// Creates everything under names starting with `prefix`.
+    /// Creates everything under names starting with `prefix`: the jobs queue dead-letters a
+    /// message after `max_receive_count` receives, and hides a received one for
+    /// `visibility_timeout_s` seconds.
     pub async fn create(
         sdk: &SdkConfig,
         prefix: &str,
@@ -104,6 +113,7 @@ pub async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> anyhow::Result
     ))
 }
 
+/// The ARN (`QueueArn` attribute) of the queue at `url`.
 pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> anyhow::Result<String> {
     let out = sqs
         .get_queue_attributes()

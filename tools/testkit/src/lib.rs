@@ -1,5 +1,19 @@
-//! Real components for tests and benchmarks: a moto server (the local AWS backend) started on a
-//! free port, an HTTP stub of the `@connections` API, and the worker's queues and tables.
+//! Real components for tests and benchmarks: a real AWS backend (moto), the project's real
+//! binaries, and a stub only where AWS cannot run locally (`@connections`). Servers listen on
+//! free loopback ports, so tests do not collide.
+//!
+//! - [`Moto`]: a moto server, the local AWS backend local mode uses, killed when dropped, with
+//!   an SDK configuration pointing at it ([`Moto::sdk_config`]).
+//! - [`ConnectionsStub`]: an HTTP stub of API Gateway's `@connections` API that records what
+//!   the worker posts and can answer 410 (`GoneException`) or 500 for chosen connections; it
+//!   serves until the runtime stops.
+//! - [`WorkerResources`]: the worker's queues and tables, created on a backend with the
+//!   stack's shapes, and the worker environment naming them ([`WorkerResources::worker_env`]);
+//!   [`fixtures::queue_depth`] reads a queue's counts.
+//! - [`processes`]: the project's real binaries run against the backend: a Lambda function
+//!   behind a local Runtime API ([`processes::function`]) or a command-line tool
+//!   ([`processes::command`]).
+//! - [`eventually`] polls a condition until a timeout, for assertions on asynchronous effects.
 
 #![warn(missing_docs)]
 

@@ -5,6 +5,8 @@ use std::net::TcpListener;
 use aws_config::SdkConfig;
 use wsflow_dev::moto::{moto_binary, MotoServer};
 
+/// A moto server (the local AWS backend) on a free loopback port, for one test; killed when
+/// dropped.
 pub struct Moto {
     server: MotoServer,
 }
@@ -20,6 +22,7 @@ impl Moto {
         })
     }
 
+    /// `http://127.0.0.1:{port}`: the AWS endpoint URL of the server.
     pub fn endpoint(&self) -> &str {
         self.server.endpoint()
     }
