@@ -17,13 +17,30 @@ pub enum StackError {
         /// Why reading failed.
         source: std::io::Error,
     },
-    /// The template file is not JSON (YAML templates are not supported).
-    #[error("{path} is not JSON: {source}")]
+    /// The template file is not JSON, and no Python was given to read it as YAML.
+    #[error("{path} is not JSON ({source}); YAML templates are read with the project venv: run `make venv`")]
     Json {
         /// The template file.
         path: PathBuf,
         /// Where and why parsing failed.
         source: serde_json::Error,
+    },
+    /// A SAM template, and no Python was given to translate it.
+    #[error(
+        "{path} is a SAM template; it is translated with the project venv's SAM translator: run `make venv`"
+    )]
+    NeedsTranslator {
+        /// The template file.
+        path: PathBuf,
+    },
+    /// The YAML reader or the SAM translator refused the template: one message per problem,
+    /// naming the resource.
+    #[error("{path} cannot be read:\n  - {}", errors.join("\n  - "))]
+    Refused {
+        /// The template file.
+        path: PathBuf,
+        /// What the reader or the translator said.
+        errors: Vec<String>,
     },
     /// The template's shape is wrong (not an object, a resource without `Type`, a property of
     /// the wrong type, an intrinsic with wrong arguments…).

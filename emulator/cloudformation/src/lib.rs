@@ -89,6 +89,7 @@ pub mod endpoints;
 pub mod error;
 pub mod intrinsics;
 pub mod model;
+pub mod prepare;
 pub mod provision;
 pub mod resources;
 pub mod template;
@@ -100,9 +101,9 @@ pub use model::*;
 pub use provision::{provision, BackendKind, ProvisionReport, ProvisionedKey};
 pub use template::Template;
 
-/// Reads a JSON template and resolves it.
+/// Reads a template (JSON; YAML and SAM with [`LocalEnv::python`]) and resolves it.
 pub fn load(path: &Path, env: &LocalEnv) -> Result<Stack, StackError> {
-    let template = Template::read(path)?;
+    let template = Template::read(path, env)?;
     resolve(&template, env)
 }
 

@@ -22,6 +22,9 @@ pub struct LocalEnv {
     pub api_id: String,
     /// Values for template `Parameters`, overriding their `Default`s.
     pub parameters: BTreeMap<String, String>,
+    /// A Python with `aws-sam-translator` (the project venv's): it reads YAML and SAM
+    /// templates. Without it only CloudFormation JSON is read.
+    pub python: Option<std::path::PathBuf>,
 }
 
 impl Default for LocalEnv {
@@ -34,6 +37,7 @@ impl Default for LocalEnv {
             gateway_http: "http://127.0.0.1:8080".into(),
             api_id: "local0000a".into(),
             parameters: BTreeMap::new(),
+            python: None,
         }
     }
 }
@@ -309,6 +313,20 @@ pub struct Function {
     pub handler: Option<String>,
     /// `Runtime` (absent for container images), e.g. `provided.al2023`.
     pub runtime: Option<String>,
+    /// Where the function's code is.
+    pub code: FunctionCode,
+}
+
+/// Where a function's code is, as far as local mode can reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionCode {
+    /// A local folder: a SAM `CodeUri` (metadata `wsflow:code`, set when the template is
+    /// prepared).
+    Directory(std::path::PathBuf),
+    /// `Code.ZipFile` (SAM's `InlineCode`): the source itself.
+    Inline(String),
+    /// An S3 object, a container image, or a Cargo binary (`wsflow:binary`): nothing local.
+    Remote,
 }
 
 /// `AWS::SQS::Queue`.

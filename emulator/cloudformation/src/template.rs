@@ -46,18 +46,10 @@ pub struct Template {
 }
 
 impl Template {
-    /// Reads a JSON template file (YAML templates are not supported: `cdk synth` writes JSON to
-    /// `cdk.out/*.template.json`).
-    pub fn read(path: &Path) -> Result<Template, StackError> {
-        let text = std::fs::read_to_string(path).map_err(|source| StackError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let json: Value = serde_json::from_str(&text).map_err(|source| StackError::Json {
-            path: path.to_owned(),
-            source,
-        })?;
-        Template::from_json(&json)
+    /// Reads a template file: CloudFormation JSON, or YAML and SAM through
+    /// [`LocalEnv::python`](crate::LocalEnv::python) (see [`crate::prepare`]).
+    pub fn read(path: &Path, env: &crate::LocalEnv) -> Result<Template, StackError> {
+        Template::from_json(&crate::prepare::read(path, env)?)
     }
 
     /// Reads a template already parsed as JSON; only its top-level shape is checked.

@@ -29,8 +29,12 @@ pub mod moto;
 pub mod options;
 pub mod report;
 
+/// The Node.js runtime's folder in the project (`make runtimes` installs it).
+const NODE_RUNTIME: &str = "emulator/lambda/runtimes/nodejs";
+
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -43,6 +47,7 @@ pub use options::LocalOptions;
 use report::Endpoints;
 use wsflow_lambda::event_sources::{EventSources, Mapping, PollSettings};
 use wsflow_lambda::functions::{FunctionHost, LocalFunctions};
+use wsflow_lambda::runtimes::Runtimes;
 
 /// Starts local mode, prints the ready banner and `READY`, runs until `shutdown` completes,
 /// then stops everything.
@@ -85,6 +90,8 @@ pub struct Running {
     functions: Option<Arc<LocalFunctions>>,
     event_sources: Option<EventSources>,
     gateway: Option<Gateway>,
+    /// Where the functions' inline code was written; removed on stop.
+    inline_root: Option<PathBuf>,
 }
 
 impl Running {
@@ -99,11 +106,15 @@ impl Running {
         options::ensure_free(port).with_context(|| {
             format!("port {port} is taken: stop what listens there or choose another with --port")
         })?;
-        let (backend, endpoints) = self.start_backend(options, port).await?;
+        let root = options.project_root();
+        let python = moto::venv_python(root.as_deref());
+        let (backend, endpoints) = self.start_backend(options, port, &python).await?;
         let mut env = LocalEnv::new(&endpoints.backend, &endpoints.gateway_http);
         if let Some(region) = &options.region {
             env.region.clone_from(region);
         }
+        env.parameters = options.parameter_overrides.iter().cloned().collect();
+        env.python = python.ok();
         self.endpoints = Some(endpoints);
         let stack = wsflow_cloudformation::load(&options.template, &env)
             .with_context(|| format!("reading {}", options.template.display()))?;
@@ -120,7 +131,9 @@ impl Running {
         for note in &provisioned.notes {
             println!("note: {note}");
         }
-        let functions = self.start_functions(options, &stack, &env).await?;
+        let functions = self
+            .start_functions(options, &stack, &env, root.as_deref())
+            .await?;
         self.start_event_sources(options, &stack, &sdk, functions.clone());
         let api_keys = api_keys::grants(&stack, &env.api_id, &provisioned.api_keys);
         self.gateway = start_gateway(&stack, &env, port, functions, api_keys).await?;
@@ -133,6 +146,7 @@ impl Running {
         &mut self,
         options: &LocalOptions,
         port: u16,
+        python: &anyhow::Result<PathBuf>,
     ) -> anyhow::Result<(BackendKind, Endpoints)> {
         let gateway_http = format!("http://127.0.0.1:{port}");
         if let Some(endpoint) = &options.aws_endpoint {
@@ -145,9 +159,9 @@ impl Running {
             };
             return Ok((backend, endpoints));
         }
-        let binary = moto::moto_binary(options.project_root().as_deref())?;
+        let python = python.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
         let backend_port = options::concrete_port(options.backend_port)?;
-        let server = MotoServer::start(&binary, backend_port).await?;
+        let server = MotoServer::start(python, backend_port, Some(&gateway_http)).await?;
         let endpoint = server.endpoint().to_owned();
         self.moto = Some(server);
         let endpoints = Endpoints {
@@ -163,11 +177,19 @@ impl Running {
         options: &LocalOptions,
         stack: &Stack,
         env: &LocalEnv,
+        root: Option<&Path>,
     ) -> anyhow::Result<Arc<LocalFunctions>> {
-        let binaries = options.binaries()?;
+        let inline_root = std::env::temp_dir().join(format!("wsflow-dev-{}", std::process::id()));
+        self.inline_root = Some(inline_root.clone());
+        let runtimes = Runtimes {
+            python: env.python.clone(),
+            nodejs: root.map(|root| root.join(NODE_RUNTIME)),
+            binaries: options.binaries()?,
+            inline_root,
+        };
         let host = FunctionHost {
             env,
-            binaries: &binaries,
+            runtimes: &runtimes,
             concurrency: options.function_concurrency,
         };
         let (functions, statuses) = LocalFunctions::start(&stack.functions, &host).await;
@@ -258,6 +280,9 @@ impl Running {
         }
         if let Some(mut moto) = self.moto.take() {
             moto.stop().await;
+        }
+        if let Some(dir) = self.inline_root.take() {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }

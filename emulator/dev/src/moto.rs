@@ -1,4 +1,7 @@
-//! The moto server child process that is the AWS backend when no `--aws-endpoint` is given.
+//! The moto server child process that is the AWS backend when no `--aws-endpoint` is given:
+//! moto's own server, started from the venv's Python with the two AWS behaviours moto lacks
+//! that local mode needs (`python/moto_server.py`: execution names, `apigateway:invoke` to the
+//! local gateway).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -15,6 +18,7 @@ use tokio::process::{Child, Command};
 const STARTUP_LIMIT: Duration = Duration::from_secs(30);
 /// Lines of moto's stderr kept to explain a failed start.
 const KEPT_LINES: usize = 20;
+const SERVER: &str = include_str!("../python/moto_server.py");
 
 /// A `moto_server` child process listening on 127.0.0.1, the local AWS backend. Dropping it
 /// kills the process.
@@ -24,16 +28,21 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
-    /// Starts `moto_server -H 127.0.0.1 -p {port}` and waits until it listens.
-    pub async fn start(binary: &Path, port: u16) -> anyhow::Result<MotoServer> {
+    /// Starts moto's server on `127.0.0.1:{port}` with `python` (see [`venv_python`]) and waits
+    /// until it listens. `apigateway:invoke` tasks of its workflows go to `gateway_http`.
+    pub async fn start(python: &Path, port: u16, gateway_http: Option<&str>) -> anyhow::Result<MotoServer> {
         crate::options::ensure_free(port).with_context(|| {
             format!(
                 "port {port} is taken: stop what listens there, choose another with --backend-port, \
                  or use that backend with --aws-endpoint http://127.0.0.1:{port}"
             )
         })?;
-        let mut child = Command::new(binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let mut command = Command::new(python);
+        if let Some(gateway) = gateway_http {
+            command.env("WSFLOW_GATEWAY_HTTP", gateway);
+        }
+        let mut child = command
+            .args(["-c", SERVER, "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -42,7 +51,7 @@ impl MotoServer {
             .process_group(0)
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("starting the moto server {}", binary.display()))?;
+            .with_context(|| format!("starting the moto server with {}", python.display()))?;
         let stderr = keep_tail(child.stderr.take());
         let mut server = MotoServer {
             endpoint: format!("http://127.0.0.1:{port}"),
@@ -95,20 +104,21 @@ impl MotoServer {
     }
 }
 
-/// The moto server to run: `WSFLOW_MOTO_SERVER`, else the project venv's.
-pub fn moto_binary(project_root: Option<&Path>) -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os("WSFLOW_MOTO_SERVER") {
+/// The Python of local mode's tools (moto, the SAM translator, awslambdaric, boto3):
+/// `WSFLOW_PYTHON`, else the project venv's.
+pub fn venv_python(project_root: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("WSFLOW_PYTHON") {
         return Ok(PathBuf::from(path));
     }
     let root = project_root.context(
-        "no .venv found above the template or the working directory: run `make venv`, set \
-         WSFLOW_MOTO_SERVER, or give --aws-endpoint",
+        "no .venv found above the template, the working directory or wsflow itself: run \
+         `make venv`, set WSFLOW_PYTHON, or give --aws-endpoint",
     )?;
-    let binary = root.join(".venv/bin/moto_server");
-    if !binary.is_file() {
-        bail!("{} is missing: run `make venv`", binary.display());
+    let python = root.join(".venv/bin/python3");
+    if !python.is_file() {
+        bail!("{} is missing: run `make venv`", python.display());
     }
-    Ok(binary)
+    Ok(python)
 }
 
 /// Keeps the last lines of a stream (moto logs every request; only a failed start shows them).

@@ -18,9 +18,14 @@ pub const DEFAULT_FUNCTION_CONCURRENCY: usize = 4;
 /// [`LocalMode::start`](crate::LocalMode::start) brings up.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LocalOptions {
-    /// The synthesized CloudFormation template (`make synth` writes it).
+    /// The stack's template: CloudFormation JSON or YAML, or a SAM template (default: the one
+    /// `make synth` writes).
     #[arg(long, value_name = "PATH", default_value = DEFAULT_TEMPLATE)]
     pub template: PathBuf,
+    /// Values for the template's Parameters, as `sam deploy` takes them: `Key=Value`, several
+    /// separated by spaces or given with the option repeated.
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parse_parameter)]
+    pub parameter_overrides: Vec<(String, String)>,
     /// Port of the local WebSocket gateway (and of its @connections API), on 127.0.0.1.
     /// 0 picks a free port.
     #[arg(long, default_value_t = DEFAULT_PORT)]
@@ -52,6 +57,7 @@ impl Default for LocalOptions {
     fn default() -> Self {
         LocalOptions {
             template: PathBuf::from(DEFAULT_TEMPLATE),
+            parameter_overrides: Vec::new(),
             port: DEFAULT_PORT,
             backend_port: DEFAULT_BACKEND_PORT,
             aws_endpoint: None,
@@ -77,14 +83,25 @@ impl LocalOptions {
     }
 
     /// The project directory, where `.venv/` is: the first ancestor of the template (then of
-    /// the working directory) that contains one.
+    /// the working directory, then of the running `wsflow`) that contains one.
     pub fn project_root(&self) -> Option<PathBuf> {
         let template = std::path::absolute(&self.template).ok();
         let cwd = std::env::current_dir().ok();
-        [template, cwd]
+        let exe = std::env::current_exe().ok();
+        [template, cwd, exe]
             .into_iter()
             .flatten()
             .find_map(|start| venv_ancestor(&start))
+    }
+}
+
+/// `Key=Value`, as `--parameter-overrides` takes it.
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!(
+            "`{text}` is not Key=Value (e.g. --parameter-overrides Stage=dev)"
+        )),
     }
 }
 

@@ -1,16 +1,15 @@
-//! The template's Lambda functions, run as local processes of their real binaries.
+//! The template's Lambda functions, run as local processes on their runtimes.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
-use crate::FunctionError;
-use crate::{FunctionSpec, InvokeError};
 use async_trait::async_trait;
 use serde_json::Value;
 use wsflow_cloudformation::{Function, LocalEnv};
 
 use crate::pool::Pool;
+use crate::runtimes::{execution_env, Launch, Runtimes};
+use crate::{FunctionError, FunctionSpec, InvokeError};
 
 /// Every function of the stack by logical id: a pool of processes, or why it cannot run.
 pub struct LocalFunctions {
@@ -38,14 +37,14 @@ pub struct FunctionStatus {
 pub struct FunctionHost<'a> {
     /// The local environment: the backend endpoint and region given to every function.
     pub env: &'a LocalEnv,
-    /// The directory holding the functions' binaries (the template's `wsflow:binary` names).
-    pub binaries: &'a Path,
+    /// The runtimes the functions run on.
+    pub runtimes: &'a Runtimes,
     /// The most processes, hence concurrent invocations, each function may have.
     pub concurrency: usize,
 }
 
 impl LocalFunctions {
-    /// Starts one process of every function that has a binary; the others are reported.
+    /// Starts one process of every function that can run here; the others are reported.
     pub async fn start(
         functions: &[Function],
         host: &FunctionHost<'_>,
@@ -103,39 +102,50 @@ impl crate::Functions for LocalFunctions {
 
 /// The process specification of `function`, or why it has none.
 fn spec(function: &Function, host: &FunctionHost<'_>) -> Result<FunctionSpec, String> {
-    let binary = function
-        .binary
-        .as_ref()
-        .ok_or("the template names no binary for it (metadata `wsflow:binary`)")?;
-    let path = host.binaries.join(binary);
-    if !path.is_file() {
-        return Err(format!(
-            "{} is missing: build it (`cargo build --release --bin {binary}`) or point --bin-dir at it",
-            path.display()
-        ));
-    }
+    let launch = host.runtimes.launch(function)?;
     Ok(FunctionSpec {
         name: function.name.clone(),
-        binary: path,
-        env: environment(function, host.env),
+        env: environment(function, &launch, host.env),
+        launch,
         timeout: Duration::from_secs(function.timeout_s),
     })
 }
 
-/// The template's variables (already pointing at the local gateway), plus what Lambda and the
-/// AWS SDKs need to reach the local backend. A `RUST_LOG` of the developer's wins over the
-/// template's, so logs can be turned up without editing the stack.
-fn environment(function: &Function, env: &LocalEnv) -> BTreeMap<String, String> {
+/// The template's variables (already pointing at the local gateway), the variables Lambda
+/// defines for every function ("Defined runtime environment variables", Lambda developer
+/// guide), the runtime's search paths, and what the AWS SDKs need to reach the local backend.
+/// Template variables cannot override Lambda's, as Lambda refuses reserved keys. A `RUST_LOG`
+/// of the developer's wins over the template's, so logs can be turned up without editing it.
+fn environment(function: &Function, launch: &Launch, env: &LocalEnv) -> BTreeMap<String, String> {
     let mut vars = function.env.clone();
-    let platform = [
+    vars.extend(launch.env.clone());
+    let memory = function.memory_mb.to_string();
+    let log_group = format!("/aws/lambda/{}", function.name);
+    let task_root = launch.task_root.display().to_string();
+    let defined = [
+        ("AWS_LAMBDA_FUNCTION_NAME", function.name.as_str()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory.as_str()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", log_group.as_str()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "local/[$LATEST]wsflow-dev"),
+        ("_HANDLER", function.handler.as_deref().unwrap_or_default()),
+        ("LAMBDA_TASK_ROOT", task_root.as_str()),
+        ("LAMBDA_RUNTIME_DIR", task_root.as_str()),
+        ("TZ", ":UTC"),
+        ("LANG", "en_US.UTF-8"),
         ("AWS_ENDPOINT_URL", env.backend_endpoint.as_str()),
         ("AWS_REGION", env.region.as_str()),
         ("AWS_DEFAULT_REGION", env.region.as_str()),
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_SESSION_TOKEN", "test"),
     ];
-    for (name, value) in platform {
+    for (name, value) in defined {
         vars.insert(name.to_owned(), value.to_owned());
+    }
+    if let Some(execution) = execution_env(function.runtime.as_deref()) {
+        vars.insert("AWS_EXECUTION_ENV".to_owned(), execution);
     }
     if let Ok(filter) = std::env::var("RUST_LOG") {
         vars.insert("RUST_LOG".to_owned(), filter);
@@ -145,6 +155,10 @@ fn environment(function: &Function, env: &LocalEnv) -> BTreeMap<String, String> 
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
+    use wsflow_cloudformation::FunctionCode;
+
     use super::*;
 
     fn function(binary: Option<&str>) -> Function {
@@ -154,45 +168,73 @@ mod tests {
             arn: "arn:aws:lambda:us-east-1:123456789012:function:wsflow-WorkerFn".into(),
             binary: binary.map(str::to_owned),
             manifest: None,
-            env: BTreeMap::from([("TABLE".into(), "t".into())]),
+            env: BTreeMap::from([
+                ("TABLE".into(), "t".into()),
+                ("AWS_REGION".into(), "mars-1".into()),
+            ]),
             timeout_s: 7,
-            memory_mb: 128,
+            memory_mb: 256,
             architecture: "arm64".into(),
             handler: Some("bootstrap".into()),
             runtime: Some("provided.al2023".into()),
+            code: FunctionCode::Remote,
+        }
+    }
+
+    fn runtimes() -> Runtimes {
+        Runtimes {
+            binaries: PathBuf::from("/nonexistent"),
+            inline_root: std::env::temp_dir(),
+            ..Runtimes::default()
         }
     }
 
     #[test]
-    fn a_function_without_a_binary_or_whose_binary_is_missing_cannot_run() {
+    fn a_function_without_code_or_whose_binary_is_missing_cannot_run() {
         let env = LocalEnv::default();
+        let runtimes = runtimes();
         let host = FunctionHost {
             env: &env,
-            binaries: Path::new("/nonexistent"),
+            runtimes: &runtimes,
             concurrency: 1,
         };
-        let unnamed = spec(&function(None), &host).unwrap_err();
-        assert!(unnamed.contains("wsflow:binary"), "{unnamed}");
+        let remote = spec(&function(None), &host).unwrap_err();
+        assert!(remote.contains("S3"), "{remote}");
         let missing = spec(&function(Some("worker")), &host).unwrap_err();
         assert!(missing.contains("/nonexistent/worker is missing"), "{missing}");
     }
 
     #[test]
-    fn the_environment_points_the_sdks_at_the_backend() {
+    fn the_environment_is_lambdas_and_points_the_sdks_at_the_backend() {
         let env = LocalEnv::new("http://127.0.0.1:4999", "http://127.0.0.1:8080");
-        let vars = environment(&function(Some("worker")), &env);
+        let launch = Launch {
+            program: PathBuf::from("/code/bootstrap"),
+            args: Vec::new(),
+            task_root: PathBuf::from("/code"),
+            env: BTreeMap::new(),
+        };
+        let vars = environment(&function(None), &launch, &env);
         assert_eq!(vars["TABLE"], "t");
         assert_eq!(vars["AWS_ENDPOINT_URL"], "http://127.0.0.1:4999");
+        // Lambda refuses reserved keys in a template; the platform's value holds.
         assert_eq!(vars["AWS_REGION"], "us-east-1");
         assert_eq!(vars["AWS_ACCESS_KEY_ID"], "test");
+        assert_eq!(vars["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
+        assert_eq!(vars["_HANDLER"], "bootstrap");
+        assert_eq!(vars["LAMBDA_TASK_ROOT"], "/code");
+        assert!(
+            !vars.contains_key("AWS_EXECUTION_ENV"),
+            "custom runtimes have none"
+        );
     }
 
     #[tokio::test]
     async fn invoking_a_function_that_cannot_run_says_why() {
         let env = LocalEnv::default();
+        let runtimes = runtimes();
         let host = FunctionHost {
             env: &env,
-            binaries: Path::new("/nonexistent"),
+            runtimes: &runtimes,
             concurrency: 1,
         };
         let (functions, statuses) = LocalFunctions::start(&[function(None)], &host).await;

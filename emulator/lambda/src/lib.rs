@@ -31,6 +31,7 @@ pub mod functions;
 pub mod pool;
 mod process;
 mod runtime_api;
+pub mod runtimes;
 pub mod sqs_event;
 
 use async_trait::async_trait;

@@ -1,9 +1,9 @@
-//! A Lambda function binary run as a local process behind its own Lambda Runtime API
-//! (`/2018-06-01/runtime/...`), the interface every custom runtime, `lambda_runtime` included,
-//! speaks. One invocation at a time, as in one Lambda execution environment.
+//! A function run as a local process behind its own Lambda Runtime API
+//! (`/2018-06-01/runtime/...`), the interface every runtime speaks: a custom runtime's
+//! `bootstrap` (`lambda_runtime` included) and AWS's runtime interface clients alike. One
+//! invocation at a time, as in one Lambda execution environment.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,17 +15,17 @@ use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
 use crate::runtime_api::RuntimeApi;
+use crate::runtimes::Launch;
 
 /// How to start one function's processes: what [`FunctionProcess::spawn`] runs.
 #[derive(Debug, Clone)]
 pub struct FunctionSpec {
     /// Used as `AWS_LAMBDA_FUNCTION_NAME` and as the prefix of every log line.
     pub name: String,
-    /// The function's executable (a custom runtime's `bootstrap`, e.g. a Cargo binary).
-    pub binary: PathBuf,
-    /// The function's environment. The process gets only these, the `AWS_LAMBDA_*` variables
-    /// Lambda sets and a few of the developer's (`PATH`, `HOME`, `TZ`, `LANG`, `RUST_LOG`,
-    /// `RUST_BACKTRACE`).
+    /// What to run, and in which folder (see [`crate::runtimes`]).
+    pub launch: Launch,
+    /// The function's environment. The process gets only these, `AWS_LAMBDA_RUNTIME_API` and
+    /// a few of the developer's (`PATH`, `HOME`, `LANG`, `RUST_LOG`, `RUST_BACKTRACE`).
     pub env: BTreeMap<String, String>,
     /// The function's `Timeout`: how long one invocation may run before it fails with
     /// [`InvokeError::Timeout`].
@@ -71,19 +71,23 @@ impl FunctionProcess {
     pub async fn spawn(spec: FunctionSpec) -> anyhow::Result<FunctionProcess> {
         let api = RuntimeApi::serve(&spec.name).await?;
         let started = Instant::now();
-        let mut child = Command::new(&spec.binary)
+        let launch = &spec.launch;
+        let mut child = Command::new(&launch.program)
+            .args(&launch.args)
+            .current_dir(&launch.task_root)
             .env_clear()
             .envs(inherited_env())
-            .envs(&spec.env)
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            // What every runtime client requires; the spec's environment refines them.
             .env("AWS_LAMBDA_FUNCTION_NAME", &spec.name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .envs(&spec.env)
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("starting function {} ({})", spec.name, spec.binary.display()))?;
+            .with_context(|| format!("starting function {} ({})", spec.name, launch.program.display()))?;
         prefix_lines(&spec.name, child.stdout.take());
         prefix_lines(&spec.name, child.stderr.take());
         Ok(FunctionProcess {
@@ -136,7 +140,7 @@ impl FunctionProcess {
 /// A Lambda environment does not inherit the developer's shell; only what the platform sets
 /// (and what keeps local tooling working) passes through.
 fn inherited_env() -> impl Iterator<Item = (String, String)> {
-    const KEEP: [&str; 6] = ["PATH", "HOME", "TZ", "LANG", "RUST_BACKTRACE", "RUST_LOG"];
+    const KEEP: [&str; 4] = ["PATH", "HOME", "RUST_BACKTRACE", "RUST_LOG"];
     std::env::vars().filter(|(k, _)| KEEP.contains(&k.as_str()))
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use wsflow_lambda::runtimes::Launch;
 use wsflow_lambda::{FunctionProcess, FunctionSpec};
 
 use crate::measure::percentile;
@@ -38,7 +39,7 @@ pub async fn run(report: &mut Report, runs: usize) -> anyhow::Result<()> {
     for _ in 0..runs {
         let spec = FunctionSpec {
             name: "queue-worker".into(),
-            binary: binary.clone(),
+            launch: Launch::binary(binary.clone()),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             timeout: Duration::from_secs(10),
         };

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use aws_config::SdkConfig;
-use wsflow_dev::moto::{moto_binary, MotoServer};
+use wsflow_dev::moto::{venv_python, MotoServer};
 
 /// A moto server (the local AWS backend) on a free loopback port, for one test; killed when
 /// dropped.
@@ -12,14 +12,20 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server` from the project venv (or `WSFLOW_MOTO_SERVER`) and waits until it
-    /// listens; the server is killed when this is dropped.
+    /// Starts moto from the project venv (or `WSFLOW_PYTHON`) and waits until it listens; the
+    /// server is killed when this is dropped. A free port can be taken by a parallel test
+    /// before moto binds it, so a failed start is retried on another port.
     pub async fn start() -> anyhow::Result<Moto> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let binary = moto_binary(Some(&crate::repo_root()))?;
-        Ok(Moto {
-            server: MotoServer::start(&binary, port).await?,
-        })
+        let python = venv_python(Some(&crate::repo_root()))?;
+        let mut attempt = 1;
+        loop {
+            let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            match MotoServer::start(&python, port, None).await {
+                Ok(server) => return Ok(Moto { server }),
+                Err(e) if attempt >= 3 => return Err(e),
+                Err(_) => attempt += 1,
+            }
+        }
     }
 
     /// `http://127.0.0.1:{port}`: the AWS endpoint URL of the server.

@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::process::Command;
+use wsflow_lambda::runtimes::Launch;
 use wsflow_lambda::{FunctionProcess, FunctionSpec};
 
 use crate::Moto;
@@ -32,7 +33,7 @@ pub async fn function(
     env.extend(sdk_env(moto.endpoint()).map(|(k, v)| (k.to_owned(), v)));
     let spec = FunctionSpec {
         name: name.into(),
-        binary: binary.into(),
+        launch: Launch::binary(binary),
         env,
         timeout: Duration::from_secs(30),
     };

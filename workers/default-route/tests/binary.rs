@@ -3,13 +3,14 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use wsflow_lambda::runtimes::Launch;
 use wsflow_lambda::{FunctionProcess, FunctionSpec};
 
 #[tokio::test]
 async fn answers_any_body_through_the_runtime_api() {
     let spec = FunctionSpec {
         name: "default-route".into(),
-        binary: env!("CARGO_BIN_EXE_default-route").into(),
+        launch: Launch::binary(env!("CARGO_BIN_EXE_default-route")),
         env: [("AWS_REGION".to_owned(), "us-east-1".to_owned())].into(),
         timeout: Duration::from_secs(10),
     };

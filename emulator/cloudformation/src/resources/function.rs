@@ -9,7 +9,7 @@ use super::props::{props, string_map, Props};
 use crate::endpoints::EndpointRewriter;
 use crate::error::Result;
 use crate::intrinsics::{function_arn, scalar_string, Resolver};
-use crate::model::{Function, Stack};
+use crate::model::{Function, FunctionCode, Stack};
 use crate::template::Resource;
 
 pub(super) fn read(resolver: &Resolver<'_>, present: &Present<'_>, stack: &mut Stack) -> Result<()> {
@@ -37,7 +37,23 @@ fn function(resolver: &Resolver<'_>, resource: &Resource, rewriter: &EndpointRew
         architecture,
         handler: p.string("Handler")?,
         runtime: p.string("Runtime")?,
+        code: code(&p, resource)?,
     })
+}
+
+/// A local folder recorded when the template was prepared, else `Code.ZipFile`.
+fn code(p: &Props<'_, '_>, resource: &Resource) -> Result<FunctionCode> {
+    if let Some(dir) = resource.metadata_str("wsflow:code") {
+        return Ok(FunctionCode::Directory(dir.into()));
+    }
+    let inline = match p.value("Code")? {
+        Some(Value::Object(code)) => match code.get("ZipFile") {
+            Some(source) => Some(scalar_string(source, &p.path("Code.ZipFile"))?),
+            None => None,
+        },
+        _ => None,
+    };
+    Ok(inline.map_or(FunctionCode::Remote, FunctionCode::Inline))
 }
 
 /// `Environment.Variables`, with the cloud URLs of this stack's API pointing at the local
