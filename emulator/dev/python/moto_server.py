@@ -1,4 +1,4 @@
-"""moto's server, as local mode's AWS backend, with two behaviours of AWS that moto lacks:
+"""moto's server, as local mode's AWS backend, with behaviours of AWS that moto lacks:
 
 - Step Functions names an execution started without `name` (a UUID, as AWS does); moto's
   interpreter leaves it empty, so every unnamed execution gets the ARN `…:None` and the second
@@ -7,6 +7,11 @@
   `https://{ApiEndpoint}/{Stage}{Path}`; moto's interpreter sends it to
   `{ApiEndpoint}/{Stage}/_user_request_/{Path}` (its own REST API emulation). A task whose
   ApiEndpoint is an execute-api host is sent to the local gateway (WSFLOW_GATEWAY_HTTP) instead.
+  Moto 5.2.5's task also drops every parameter but ApiEndpoint and Method, fails before
+  sending anything (its `_eval_service_task` and `_from_error` predate the interpreter's
+  current signatures), and reads the answer's `Content-Length` header case-sensitively (HTTP
+  header names are case-insensitive; the gateway sends them lower-case) and fails on an empty
+  body (what @connections answers): adapted here.
 
 Run with the venv's Python as `python -c <this file> -H 127.0.0.1 -p PORT`.
 """
@@ -17,6 +22,10 @@ import sys
 import uuid
 
 from moto.server import main
+from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_api_gateway as api_gateway_task,
 )
@@ -45,6 +54,45 @@ def invoke_url(parameters):
     return f"{GATEWAY}/{parameters.get('Stage', '')}/{path}{query}"
 
 
+moto_eval = task._eval_service_task
+
+
+def eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials=None):
+    return moto_eval(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+
+
+moto_invoke_output = task._invoke_output_of
+
+
+def invoke_output(response):
+    if not response.content:
+        response._content = b"{}"
+    response.headers["Content-Length"] = response.headers.get("Content-Length", str(len(response.content)))
+    return moto_invoke_output(response)
+
+
+def from_error(self, env, ex):
+    """A failed call is the task's error `ApiGateway.{status}` (or `ApiGateway.{exception}`)."""
+    response = getattr(ex, "response", None)
+    if isinstance(ex, api_gateway_task.SfnGatewayException) and response is not None:
+        error, cause = f"ApiGateway.{response.status_code}", response.text
+    else:
+        error, cause = f"ApiGateway.{ex.__class__.__name__}", str(ex)
+    details = TaskFailedEventDetails(
+        error=error, cause=cause, resource=self._get_sfn_resource(), resourceType=self._get_sfn_resource_type()
+    )
+    return FailureEvent(
+        env=env,
+        error_name=CustomErrorName(error),
+        event_type=HistoryEventType.TaskFailed,
+        event_details=EventDetails(taskFailedEventDetails=details),
+    )
+
+
 StepFunctionsParserBackend.start_execution = start_named_execution
+task._SUPPORTED_API_PARAM_BINDINGS = {"invoke": set(api_gateway_task.TaskParameters.__annotations__)}
 task._invoke_url_of = staticmethod(invoke_url)
+task._eval_service_task = eval_service_task
+task._from_error = from_error
+task._invoke_output_of = staticmethod(invoke_output)
 sys.exit(main())
