@@ -114,7 +114,7 @@ pub fn selected_key<'a>(
     authorizer: Option<&'a serde_json::Value>,
 ) -> Option<&'a str> {
     if let Some(name) = expression.strip_prefix("$request.header.") {
-        return headers.get(&name.to_ascii_lowercase()).map(String::as_str);
+        return crate::request::header(headers, name).map(String::as_str);
     }
     let field = expression.strip_prefix("$context.authorizer.")?;
     authorizer?.get(field)?.as_str()

@@ -67,7 +67,7 @@ fn missing_identity<'s>(
         .iter()
         .find(|source| {
             let value = if let Some(name) = source.strip_prefix("route.request.header.") {
-                handshake.headers.get(&name.to_ascii_lowercase()).cloned()
+                handshake.header(name).cloned()
             } else if let Some(name) = source.strip_prefix("route.request.querystring.") {
                 handshake.query.get(name).cloned()
             } else if let Some(name) = source.strip_prefix("stageVariables.") {

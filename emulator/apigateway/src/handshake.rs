@@ -11,13 +11,14 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use wsflow_cloudfront_functions::{EdgeOutcome, ViewerRequest};
 
+use crate::listener::Peer;
 use crate::registry::{now_ms, ConnectionInfo};
 use crate::request::{EventType, Handshake, Request};
 use crate::{admission, ids, session, Shared, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES};
 
 pub async fn upgrade(
     State(shared): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, _) = request.into_parts();
@@ -25,13 +26,13 @@ pub async fn upgrade(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let viewer = viewer_request(&parts, peer);
+    let viewer = viewer_request(&parts, peer.addr);
     let handshake = match run_edge(&shared, &viewer) {
-        Ok(forwarded) => handshake_of(&forwarded),
+        Ok(forwarded) => handshake_of(&forwarded, &peer, shared.port),
         Err(response) => return *response,
     };
     let connection_id = ids::connection_id();
-    let user_agent = handshake.headers.get("user-agent").cloned().unwrap_or_default();
+    let user_agent = handshake.header("user-agent").cloned().unwrap_or_default();
     let mut request = Request {
         event_type: EventType::Connect,
         route_key: "$connect".into(),
@@ -40,7 +41,7 @@ pub async fn upgrade(
         message_id: None,
         connected_at_ms: now_ms(),
         request_time_ms: now_ms(),
-        source_ip: peer.ip().to_string(),
+        source_ip: peer.addr.ip().to_string(),
         user_agent: user_agent.clone(),
         stage: shared.api.stage.name.clone(),
         api_id: shared.api_id.clone(),
@@ -140,13 +141,37 @@ fn run_edge(shared: &Shared, viewer: &ViewerRequest) -> Result<ViewerRequest, Bo
     }
 }
 
-/// The headers and query string `$connect` sees: first values, joined as API Gateway does.
-fn handshake_of(request: &ViewerRequest) -> Handshake {
-    let first = |map: &BTreeMap<String, Vec<String>>| -> BTreeMap<String, String> {
-        map.iter().map(|(k, v)| (k.clone(), v.join(","))).collect()
+/// The headers and query string `$connect` sees, repeated values joined as API Gateway does.
+/// Header names are restored to the client's spelling (the viewer-request event has them in
+/// lower case, as CloudFront's does); the hop-by-hop `Connection` and `Upgrade` are not passed
+/// on, and API Gateway's own headers are added, as in the `$connect` events AWS shows
+/// (`X-Amzn-Trace-Id`, `X-Forwarded-For`, `X-Forwarded-Port`, `X-Forwarded-Proto`). Locally
+/// the port and protocol are the gateway's own (`ws://` is `http`), not the 443 and `https` of
+/// a `wss://` endpoint.
+fn handshake_of(request: &ViewerRequest, peer: &Peer, port: u16) -> Handshake {
+    let joined = |values: &Vec<String>| values.join(",");
+    let mut headers: BTreeMap<String, String> = request
+        .headers
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "connection" | "upgrade"))
+        .map(|(name, values)| (peer.original_name(name).to_owned(), joined(values)))
+        .collect();
+    let client = peer.addr.ip().to_string();
+    let forwarded_for = match crate::request::header(&headers, "x-forwarded-for") {
+        Some(chain) => format!("{chain}, {client}"),
+        None => client,
     };
+    headers.retain(|name, _| !name.eq_ignore_ascii_case("x-forwarded-for"));
+    headers.insert("X-Forwarded-For".into(), forwarded_for);
+    headers.insert("X-Forwarded-Port".into(), port.to_string());
+    headers.insert("X-Forwarded-Proto".into(), "http".into());
+    headers.insert("X-Amzn-Trace-Id".into(), ids::trace_id());
     Handshake {
-        headers: first(&request.headers),
-        query: first(&request.querystring),
+        headers,
+        query: request
+            .querystring
+            .iter()
+            .map(|(k, v)| (k.clone(), joined(v)))
+            .collect(),
     }
 }

@@ -20,6 +20,18 @@ pub fn request_id() -> String {
     token()
 }
 
+/// An X-Ray trace header as API Gateway adds it: `Root=1-{epoch seconds, 8 hex}-{96 random
+/// bits, 24 hex}` (X-Ray's trace id format).
+pub fn trace_id() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut random = [0u8; 12];
+    rand::rng().fill_bytes(&mut random);
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("Root=1-{seconds:08x}-{hex}")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

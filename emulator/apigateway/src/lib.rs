@@ -41,6 +41,7 @@ mod connections_endpoint;
 mod handshake;
 mod ids;
 mod integrate;
+mod listener;
 mod registry;
 mod request;
 mod routing;
@@ -125,6 +126,8 @@ pub(crate) struct Shared {
     api: WebSocketApi,
     api_id: String,
     domain_name: String,
+    /// The port the gateway listens on (`X-Forwarded-Port`).
+    port: u16,
     registry: Registry,
     integrator: Integrator,
     edge: Option<CompiledFunction>,
@@ -148,8 +151,8 @@ impl Gateway {
     /// Binds `config.bind` and serves the API. Fails when the address cannot be bound or a
     /// request model's schema does not compile (or a route names a model the API lacks).
     pub async fn start(config: GatewayConfig) -> anyhow::Result<Gateway> {
-        let listener = tokio::net::TcpListener::bind(config.bind).await?;
-        let addr = listener.local_addr()?;
+        let listener = listener::PeekingListener::new(tokio::net::TcpListener::bind(config.bind).await?)?;
+        let addr = axum::serve::Listener::local_addr(&listener)?.addr;
         let stage_variables = serde_json::to_value(&config.api.stage.variables)?;
         let validators = validation::Validators::compile(&config.api)?;
         let method_arn_prefix = format!(
@@ -163,6 +166,7 @@ impl Gateway {
             validators,
             api_id: config.api_id,
             domain_name: addr.to_string(),
+            port: addr.port(),
             registry: Registry::default(),
             integrator: Integrator {
                 backend: backend::BackendClient::new(&config.backend_endpoint, &config.region),
@@ -184,7 +188,7 @@ impl Gateway {
             .with_state(shared.clone());
         let mut stopping = shared.shutdown.subscribe();
         let server = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            let service = app.into_make_service_with_connect_info::<listener::Peer>();
             let stop = async move {
                 let _ = stopping.changed().await;
             };

@@ -25,11 +25,29 @@ impl EventType {
     }
 }
 
-/// The handshake's headers (lower-case names) and query string, after the edge function.
+/// The handshake's headers and query string, after the edge function, as `$connect` sees them.
 #[derive(Debug, Clone, Default)]
 pub struct Handshake {
+    /// Header names as the client sent them (plus those API Gateway adds); repeated headers
+    /// joined with commas.
     pub headers: BTreeMap<String, String>,
+    /// Query string parameters; repeated ones joined with commas.
     pub query: BTreeMap<String, String>,
+}
+
+impl Handshake {
+    /// A header by name, in any case (HTTP header names are case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&String> {
+        header(&self.headers, name)
+    }
+}
+
+/// A header of `headers` by name, in any case.
+pub fn header<'a>(headers: &'a BTreeMap<String, String>, name: &str) -> Option<&'a String> {
+    headers
+        .iter()
+        .find(|(sent, _)| sent.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value)
 }
 
 #[derive(Debug, Clone)]
