@@ -53,12 +53,28 @@ pub fn binaries() -> PathBuf {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The gateway's port, from the banner's `WebSocket     ws://127.0.0.1:{port}` line.
+fn banner_port(lines: &[String]) -> anyhow::Result<u16> {
+    let url = banner_value(lines, "WebSocket")?;
+    let port = url.rsplit(':').next().unwrap_or_default();
+    port.parse()
+        .with_context(|| format!("no port in the banner's WebSocket URL {url}"))
+}
+
+/// The backend's URL, from the banner's `Backend       http://127.0.0.1:{port} (…)` line.
+fn banner_backend(lines: &[String]) -> anyhow::Result<String> {
+    banner_value(lines, "Backend")
+}
+
+fn banner_value(lines: &[String], label: &str) -> anyhow::Result<String> {
+    lines
+        .iter()
+        .find_map(|line| {
+            let rest = line.trim_start().strip_prefix(label)?;
+            rest.starts_with(' ')
+                .then(|| rest.split_whitespace().next().map(str::to_owned))?
+        })
+        .with_context(|| format!("the banner has no {label} line: {lines:?}"))
 }
 
 /// The user the tests connect as.
@@ -89,6 +105,13 @@ impl Dev {
 
     /// `quiet`: function logs and `wsflow dev`'s own go nowhere (benchmarks).
     pub async fn launch(template: &Path, quiet: bool) -> anyhow::Result<Dev> {
+        Dev::launch_with(template, quiet, &[]).await
+    }
+
+    /// With more `wsflow dev` arguments (e.g. `--parameter-overrides`). The ports are picked
+    /// by `wsflow dev` itself (port 0) and read from its banner, so parallel tests cannot race
+    /// for a port between choosing and binding it.
+    pub async fn launch_with(template: &Path, quiet: bool, args: &[&str]) -> anyhow::Result<Dev> {
         anyhow::ensure!(
             template.exists(),
             "{} is missing: run `make synth`",
@@ -100,18 +123,13 @@ impl Dev {
             "{} is missing: run `cargo build --workspace --bins`",
             wsflow.display()
         );
-        let (port, backend_port) = (free_port(), free_port());
         let mut command = Command::new(&wsflow);
         command
             .arg("dev")
             .arg("--template")
             .arg(template)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--backend-port",
-                &backend_port.to_string(),
-            ])
+            .args(["--port", "0", "--backend-port", "0"])
+            .args(args)
             .current_dir(repo_root())
             .stdout(Stdio::piped())
             .kill_on_drop(true);
@@ -139,10 +157,14 @@ impl Dev {
                 keep.lock().unwrap().push(line);
             }
         });
+        let (port, backend) = {
+            let lines = output.lock().unwrap();
+            (banner_port(&lines)?, banner_backend(&lines)?)
+        };
         Ok(Dev {
             child,
             port,
-            backend: format!("http://127.0.0.1:{backend_port}"),
+            backend,
             output,
             token: OnceCell::new(),
         })

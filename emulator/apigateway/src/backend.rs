@@ -203,9 +203,12 @@ impl BackendClient {
     }
 }
 
-/// The fields `StartSyncExecution` answers with, from a `DescribeExecution` answer.
+/// The fields `StartSyncExecution` answers with ("StartSyncExecution", Step Functions API
+/// reference), from a `DescribeExecution` answer: the execution's own fields, and
+/// `billingDetails`, which an Express execution is billed by (its duration rounded up to the
+/// next 100 ms, and 64 MB, the least memory billed).
 fn sync_shape(execution: Value) -> Value {
-    const FIELDS: [&str; 12] = [
+    const FIELDS: [&str; 13] = [
         "executionArn",
         "stateMachineArn",
         "name",
@@ -218,12 +221,24 @@ fn sync_shape(execution: Value) -> Value {
         "inputDetails",
         "output",
         "outputDetails",
+        "traceHeader",
     ];
     let mut shaped = serde_json::Map::new();
     for field in FIELDS {
         if let Some(value) = execution.get(field).filter(|v| !v.is_null()) {
             shaped.insert(field.to_owned(), value.clone());
         }
+    }
+    let seconds = |field: &str| execution.get(field).and_then(Value::as_f64);
+    if let (Some(start), Some(stop)) = (seconds("startDate"), seconds("stopDate")) {
+        let millis = ((stop - start).max(0.0) * 1000.0).ceil() as u64;
+        shaped.insert(
+            "billingDetails".into(),
+            json!({
+                "billedDurationInMilliseconds": millis.div_ceil(100).max(1) * 100,
+                "billedMemoryUsedInMB": 64,
+            }),
+        );
     }
     Value::Object(shaped)
 }
@@ -290,6 +305,44 @@ mod tests {
             r#"{"__type":"StateMachineDoesNotExist","message":"x"}"#
         )));
         assert!(!lacks_operation(&reply(200, "{}")));
+    }
+
+    #[test]
+    fn a_sync_execution_answers_with_start_sync_executions_fields() {
+        let described = json!({
+            "executionArn": "arn:aws:states:us-east-1:123456789012:execution:m:n",
+            "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m",
+            "name": "n",
+            "status": "FAILED",
+            "startDate": 1_700_000_000.25,
+            "stopDate": 1_700_000_000.401,
+            "input": "{}",
+            "error": "Boom",
+            "cause": "it broke",
+            "mapRunArn": null,
+            "redriveCount": 0,
+        });
+        let shaped = sync_shape(described);
+        let mut fields: Vec<&str> = shaped.as_object().unwrap().keys().map(String::as_str).collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "billingDetails",
+                "cause",
+                "error",
+                "executionArn",
+                "input",
+                "name",
+                "startDate",
+                "stateMachineArn",
+                "status",
+                "stopDate"
+            ]
+        );
+        // 151 ms, billed as 200 ms.
+        assert_eq!(shaped["billingDetails"]["billedDurationInMilliseconds"], 200);
+        assert_eq!(shaped["billingDetails"]["billedMemoryUsedInMB"], 64);
     }
 
     #[test]

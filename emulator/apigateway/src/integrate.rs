@@ -59,7 +59,7 @@ impl Integrator {
             .functions
             .invoke(function, &request.proxy_event())
             .await
-            .map_err(|e| IntegrationError::Function(e.to_string()))?;
+            .map_err(|e| IntegrationError::Function(format!("{function}: {e}")))?;
         let status = answer.get("statusCode").and_then(Value::as_u64).unwrap_or(200) as u16;
         let body = match answer.get("body") {
             Some(Value::String(text)) => text.clone(),

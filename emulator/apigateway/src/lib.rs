@@ -110,8 +110,9 @@ pub enum IntegrationError {
     /// The integration did not answer within its timeout (`TimeoutInMillis`, at least 50 ms).
     #[error("integration timed out after {0:?}")]
     Timeout(Duration),
-    /// The function of an `AWS_PROXY` integration failed (see [`wsflow_lambda::FunctionError`]).
-    #[error("function failed: {0}")]
+    /// The function of an `AWS_PROXY` integration failed (see [`wsflow_lambda::FunctionError`]):
+    /// its logical id and the error.
+    #[error("function {0}")]
     Function(String),
     /// A VTL mapping template failed to parse or render; the message says why.
     #[error("{0}")]

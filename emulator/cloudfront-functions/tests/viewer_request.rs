@@ -301,3 +301,30 @@ fn one_function_serves_many_threads() {
         thread.join().unwrap();
     }
 }
+
+/// A `cloudfront-js-1.0` function as such functions are written (ES 5.1: `var`, no arrow
+/// functions, the event's `request` changed in place and returned; the event structure is
+/// the same in both runtimes, "CloudFront Functions event structure").
+#[test]
+fn a_cloudfront_js_1_0_function_runs() {
+    let source = r#"
+        function handler(event) {
+            var request = event.request;
+            var parts = request.uri.split('/');
+            request.headers['x-first-segment'] = { value: parts.length > 1 ? parts[1] : '' };
+            if (request.querystring.lang) {
+                request.headers['x-lang'] = { value: request.querystring.lang.value };
+            }
+            return request;
+        }
+    "#;
+    let function = CompiledFunction::compile("legacy", source).unwrap();
+    let request = forwarded(
+        function
+            .viewer_request(&handshake("/rooms/42", &[("lang", "fr")]))
+            .unwrap(),
+    );
+    assert_eq!(request.headers["x-first-segment"], ["rooms"]);
+    assert_eq!(request.headers["x-lang"], ["fr"]);
+    assert_eq!(request.uri, "/rooms/42");
+}

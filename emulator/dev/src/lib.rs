@@ -90,6 +90,8 @@ pub struct Running {
     functions: Option<Arc<LocalFunctions>>,
     event_sources: Option<EventSources>,
     gateway: Option<Gateway>,
+    /// How the banner's commands run `wsflow` and wscat.
+    commands: Option<report::Commands>,
     /// Where the functions' inline code was written; removed on stop.
     inline_root: Option<PathBuf>,
 }
@@ -107,6 +109,7 @@ impl Running {
             format!("port {port} is taken: stop what listens there or choose another with --port")
         })?;
         let root = options.project_root();
+        self.commands = Some(report::Commands::find(root.as_deref()));
         let python = moto::venv_python(root.as_deref());
         let (backend, endpoints) = self.start_backend(options, port, &python).await?;
         let mut env = LocalEnv::new(&endpoints.backend, &endpoints.gateway_http);
@@ -263,7 +266,11 @@ impl Running {
 
     /// Where to connect and what to try.
     pub fn banner(&self) -> String {
-        report::banner(self.stack(), self.endpoints())
+        let commands = self
+            .commands
+            .as_ref()
+            .expect("a running local mode knows its commands");
+        report::banner(self.stack(), self.endpoints(), commands)
     }
 
     /// Stops in the reverse order of starting: pollers (finishing their batches), the gateway

@@ -72,17 +72,48 @@ impl Endpoints {
     }
 }
 
+/// How the banner's commands invoke the tools, so that they work when pasted as printed: the
+/// running `wsflow` (`make dev` does not put it on PATH) and the project's pinned wscat
+/// (`npx wscat` outside `cdk/` would fetch another one).
+#[derive(Debug, Clone)]
+pub struct Commands {
+    /// E.g. `target/release/wsflow`.
+    pub wsflow: String,
+    /// E.g. `cdk/node_modules/.bin/wscat`, else `npx wscat`.
+    pub wscat: String,
+}
+
+impl Commands {
+    /// The running executable and the project's wscat, relative to the working directory when
+    /// they are below it.
+    pub fn find(project_root: Option<&std::path::Path>) -> Commands {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let shown = |path: &std::path::Path| {
+            path.strip_prefix(&cwd)
+                .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+        };
+        let wsflow = std::env::current_exe().map_or_else(|_| "wsflow".to_owned(), |exe| shown(&exe));
+        let wscat = project_root
+            .map(|root| root.join("cdk/node_modules/.bin/wscat"))
+            .filter(|path| path.is_file())
+            .map_or_else(|| "npx wscat".to_owned(), |path| shown(&path));
+        Commands { wsflow, wscat }
+    }
+}
+
 /// The banner printed once everything runs (before the `READY` line).
-pub fn banner(stack: &Stack, endpoints: &Endpoints) -> String {
+pub fn banner(stack: &Stack, endpoints: &Endpoints, commands: &Commands) -> String {
     let mut out = String::from("\nwsflow dev is running\n\n");
     let backend = format!("{} ({})", endpoints.backend, endpoints.backend_kind);
     match &stack.api {
         Some(api) => {
             let ws = endpoints.websocket();
-            let _ = writeln!(
-                out,
-                "  WebSocket     {ws}  (any path: the viewer-request function runs locally)"
-            );
+            let paths = if stack.cloudfront_functions.is_empty() {
+                format!("connect to /{}, as on API Gateway", api.stage.name)
+            } else {
+                "any path: the viewer-request function runs locally".to_owned()
+            };
+            let _ = writeln!(out, "  WebSocket     {ws}  ({paths})");
             let _ = writeln!(
                 out,
                 "  @connections  {}/{}/@connections/{{connectionId}}",
@@ -101,13 +132,13 @@ pub fn banner(stack: &Stack, endpoints: &Endpoints) -> String {
     }
     out.push_str("\nTry it:\n");
     if let Some(api) = &stack.api {
-        out.push_str(&websocket_walkthrough(stack, api, endpoints));
+        out.push_str(&websocket_walkthrough(stack, api, endpoints, commands));
     }
     for dlq in dead_letter_queues(stack) {
         let _ = writeln!(
             out,
-            "  wsflow --endpoint-url {} dlq stats --queue {dlq}",
-            endpoints.backend
+            "  {} --endpoint-url {} dlq stats --queue {dlq}",
+            commands.wsflow, endpoints.backend
         );
     }
     out
@@ -116,11 +147,22 @@ pub fn banner(stack: &Stack, endpoints: &Endpoints) -> String {
 /// A wscat session: a message for each custom route (shaped after the route selection
 /// expression; a route that enqueues gets a job envelope's fields), and plain text, which no
 /// route selects, for `$default`.
-fn websocket_walkthrough(stack: &Stack, api: &WebSocketApi, endpoints: &Endpoints) -> String {
-    let (mut out, headers) = credentials(stack, api, &endpoints.backend);
+fn websocket_walkthrough(
+    stack: &Stack,
+    api: &WebSocketApi,
+    endpoints: &Endpoints,
+    commands: &Commands,
+) -> String {
+    let (mut out, headers) = credentials(stack, api, &endpoints.backend, &commands.wsflow);
+    let path = if stack.cloudfront_functions.is_empty() {
+        format!("/{}", api.stage.name)
+    } else {
+        "/any/custom/path?x=1".to_owned()
+    };
     let _ = writeln!(
         out,
-        "  npx wscat -c '{}/any/custom/path?x=1'{headers}",
+        "  {} -c '{}{path}'{headers}",
+        commands.wscat,
         endpoints.websocket()
     );
     let field = api.route_selection_expression.strip_prefix("$request.body.");
@@ -145,7 +187,7 @@ fn websocket_walkthrough(stack: &Stack, api: &WebSocketApi, endpoints: &Endpoint
 
 /// The commands that fetch what `$connect` demands (a token for its authorizer, an API key),
 /// and the wscat options that present them. Key values are never printed: they are fetched.
-fn credentials(stack: &Stack, api: &WebSocketApi, backend: &str) -> (String, String) {
+fn credentials(stack: &Stack, api: &WebSocketApi, backend: &str, wsflow: &str) -> (String, String) {
     let (mut out, mut headers) = (String::new(), String::new());
     let Some(connect) = api.routes.get("$connect") else {
         return (out, headers);
@@ -160,7 +202,7 @@ fn credentials(stack: &Stack, api: &WebSocketApi, backend: &str) -> (String, Str
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  TOKEN=$(wsflow --endpoint-url {backend} token --sub me{secret})"
+            "  TOKEN=$({wsflow} --endpoint-url {backend} token --sub me{secret})"
         );
         headers.push_str(" -H \"Authorization: Bearer $TOKEN\"");
     }
@@ -211,6 +253,13 @@ mod tests {
         .unwrap()
     }
 
+    fn commands() -> Commands {
+        Commands {
+            wsflow: "target/release/wsflow".into(),
+            wscat: "cdk/node_modules/.bin/wscat".into(),
+        }
+    }
+
     fn endpoints() -> Endpoints {
         Endpoints {
             gateway_http: "http://127.0.0.1:8181".into(),
@@ -235,20 +284,20 @@ mod tests {
 
     #[test]
     fn the_banner_shows_where_to_connect_and_what_to_send() {
-        let banner = banner(&fixture(), &endpoints());
+        let banner = banner(&fixture(), &endpoints(), &commands());
         for expected in [
             "WebSocket     ws://127.0.0.1:8181 ",
             "@connections  http://127.0.0.1:8181/api/@connections/{connectionId}",
             "Backend       http://127.0.0.1:4999 (moto)",
             "ApiUrl",
             "ws://127.0.0.1:8181/api",
-            "TOKEN=$(wsflow --endpoint-url http://127.0.0.1:4999 token --sub me --secret-id wsflow/jwt-signing-key)",
-            r#"npx wscat -c 'ws://127.0.0.1:8181/any/custom/path?x=1' -H "Authorization: Bearer $TOKEN""#,
+            "TOKEN=$(target/release/wsflow --endpoint-url http://127.0.0.1:4999 token --sub me --secret-id wsflow/jwt-signing-key)",
+            r#"cdk/node_modules/.bin/wscat -c 'ws://127.0.0.1:8181/any/custom/path?x=1' -H "Authorization: Bearer $TOKEN""#,
             r#"> {"action":"sync_sfn","data":"123456"}"#,
             r#"> {"action":"async_sfn","data":"123456"}"#,
             r#"> {"action":"enqueue","task":"store","data":{"k":"v"}}"#,
             "> plain text",
-            "wsflow --endpoint-url http://127.0.0.1:4999 dlq stats --queue http://127.0.0.1:4999/123456789012/wsflow-jobs-dlq.fifo",
+            "target/release/wsflow --endpoint-url http://127.0.0.1:4999 dlq stats --queue http://127.0.0.1:4999/123456789012/wsflow-jobs-dlq.fifo",
         ] {
             assert!(banner.contains(expected), "missing `{expected}` in:\n{banner}");
         }
@@ -260,7 +309,7 @@ mod tests {
             api: None,
             ..fixture()
         };
-        let banner = banner(&stack, &endpoints());
+        let banner = banner(&stack, &endpoints(), &commands());
         assert!(
             banner.contains("none: the template has no WebSocket API"),
             "{banner}"

@@ -155,13 +155,18 @@ impl Runtimes {
         let client = modules.join("aws-lambda-ric/bin/index.mjs");
         // NODE_PATH serves `require`; the registered hook serves `import`. Both are consulted
         // only after the function's own node_modules.
-        let env = BTreeMap::from([("NODE_PATH".to_owned(), modules.display().to_string())]);
+        let env = BTreeMap::from([
+            ("NODE_PATH".to_owned(), modules.display().to_string()),
+            // The SDK's notice that its future releases need a newer Node.js than this machine's
+            // is not the function's output.
+            (
+                "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED".to_owned(),
+                "true".to_owned(),
+            ),
+        ]);
         Ok(Launch {
             program: PathBuf::from("node"),
             args: vec![
-                // The SDK's notice that a future release needs a newer Node.js is not the
-                // function's output.
-                "--disable-warning=NodeVersionSupportWarning".into(),
                 "--import".into(),
                 runtime.join("register.mjs").display().to_string(),
                 client.display().to_string(),

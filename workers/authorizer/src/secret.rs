@@ -1,6 +1,6 @@
 //! The HS256 key, a Secrets Manager secret's SecretString (its bytes as they are).
 
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::Client;
 use tokio::sync::OnceCell;
 
@@ -41,9 +41,10 @@ pub async fn read(client: &Client, id: &str) -> Result<String, SecretError> {
             {
                 SecretError::NotFound(id.to_owned())
             } else {
+                tracing::debug!(secret = id, error = %DisplayErrorContext(&e), "GetSecretValue failed");
                 SecretError::Call {
                     id: id.to_owned(),
-                    message: DisplayErrorContext(e).to_string(),
+                    message: summary(&e),
                 }
             }
         })?;
@@ -51,6 +52,27 @@ pub async fn read(client: &Client, id: &str) -> Result<String, SecretError> {
         Some(value) if value.is_empty() => Err(SecretError::Empty(id.to_owned())),
         Some(value) => Ok(value),
         None => Err(SecretError::NotAString(id.to_owned())),
+    }
+}
+
+/// What went wrong, in one line a person can act on; the SDK's full chain is logged at debug.
+fn summary<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
+    match error {
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or("an error");
+            let message = service.err().message().unwrap_or_default();
+            format!("Secrets Manager answered {code} {message}")
+                .trim_end()
+                .to_owned()
+        }
+        SdkError::DispatchFailure(failure) if format!("{failure:?}").contains("CredentialsNotLoaded") => {
+            "no AWS credentials found (environment, profile, SSO or instance role)".to_owned()
+        }
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            "could not connect to Secrets Manager".to_owned()
+        }
+        SdkError::TimeoutError(_) => "Secrets Manager did not answer in time".to_owned(),
+        _ => "the request to Secrets Manager failed".to_owned(),
     }
 }
 

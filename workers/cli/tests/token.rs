@@ -129,3 +129,29 @@ async fn a_zero_or_overlong_lifetime_is_refused_before_any_call() {
         assert!(stderr.contains(problem), "{stderr}");
     }
 }
+
+/// Without `--endpoint-url` and without credentials the SDK cannot sign: the error is one short
+/// line that says so and how to reach local mode, not the SDK's provider-chain dump.
+#[tokio::test]
+async fn without_credentials_the_error_is_short_and_says_what_to_do() {
+    let home = std::env::temp_dir().join(format!("wsflow-no-aws-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_wsflow"))
+        .args(["token", "--sub", "me"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(&home).unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.lines().count() <= 2 && stderr.len() < 400, "{stderr}");
+    assert!(
+        stderr.contains("no AWS credentials") && stderr.contains("--endpoint-url"),
+        "{stderr}"
+    );
+}
