@@ -89,6 +89,9 @@ pub struct Dev {
     pub backend: String,
     /// `wsflow dev`'s standard output so far, one entry a line (still collected after `READY`).
     pub output: Arc<Mutex<Vec<String>>>,
+    /// Its standard error (its log and the functions'), one entry a line; also echoed to the
+    /// test's own standard error. Empty when quiet.
+    pub log: Arc<Mutex<Vec<String>>>,
     token: OnceCell<String>,
 }
 
@@ -135,8 +138,21 @@ impl Dev {
             .kill_on_drop(true);
         if quiet {
             command.env("RUST_LOG", "error").stderr(Stdio::null());
+        } else {
+            command.stderr(Stdio::piped());
         }
         let mut child = command.spawn().context("starting wsflow dev")?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    eprintln!("{line}");
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
         let output = Arc::new(Mutex::new(Vec::new()));
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let ready = tokio::time::timeout(Duration::from_secs(90), async {
@@ -166,6 +182,7 @@ impl Dev {
             port,
             backend,
             output,
+            log,
             token: OnceCell::new(),
         })
     }

@@ -42,6 +42,7 @@ mod handshake;
 mod ids;
 mod integrate;
 mod listener;
+mod misdirected;
 mod registry;
 mod request;
 mod routing;

@@ -14,6 +14,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::misdirected;
+
 /// How long a client may take to send its request head before its names are given up on (the
 /// request itself still proceeds; its names are then the lower-case ones).
 const HEAD_WAIT: Duration = Duration::from_secs(5);
@@ -78,26 +80,38 @@ async fn accept_loop(listener: TcpListener, ready: mpsc::Sender<(TcpStream, Peer
             }
         };
         let ready = ready.clone();
+        let port = listener.local_addr().map_or(0, |a| a.port());
         tokio::spawn(async move {
-            let header_names = Arc::new(head_names(&stream).await);
+            let Some(names) = head_names(&stream).await else {
+                // A TLS client: nothing here can answer it. The socket stays open until its
+                // owner is found.
+                tokio::task::spawn_blocking(move || misdirected::report(addr, port, stream));
+                return;
+            };
+            let header_names = Arc::new(names);
             let _ = ready.send((stream, Peer { addr, header_names })).await;
         });
     }
 }
 
-/// The header names of the request head waiting on `stream`, or none if it is not a complete
-/// HTTP/1 request head within [`HEAD_WAIT`].
-async fn head_names(stream: &TcpStream) -> Vec<String> {
+/// The header names of the request head waiting on `stream` (empty if it is not a complete
+/// HTTP/1 request head within [`HEAD_WAIT`]), or `None` for a TLS handshake.
+async fn head_names(stream: &TcpStream) -> Option<Vec<String>> {
     let deadline = Instant::now() + HEAD_WAIT;
     let mut buffer = vec![0u8; HEAD_LIMIT];
     loop {
         let peeked = tokio::time::timeout_at(deadline, stream.peek(&mut buffer)).await;
-        let Ok(Ok(length)) = peeked else { return Vec::new() };
+        let Ok(Ok(length)) = peeked else {
+            return Some(Vec::new());
+        };
+        if misdirected::is_tls(&buffer[..length]) {
+            return None;
+        }
         let mut headers = [httparse::EMPTY_HEADER; 128];
         let mut request = httparse::Request::new(&mut headers);
         match request.parse(&buffer[..length]) {
             Ok(httparse::Status::Complete(_)) => {
-                return request.headers.iter().map(|h| h.name.to_owned()).collect();
+                return Some(request.headers.iter().map(|h| h.name.to_owned()).collect());
             }
             // More of the head is on its way; peek returns at once while data is waiting.
             Ok(httparse::Status::Partial)
@@ -105,7 +119,7 @@ async fn head_names(stream: &TcpStream) -> Vec<String> {
             {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
-            _ => return Vec::new(),
+            _ => return Some(Vec::new()),
         }
     }
 }

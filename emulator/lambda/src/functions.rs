@@ -17,7 +17,7 @@ pub struct LocalFunctions {
 }
 
 enum Runnable {
-    Pool(Pool),
+    Pool(Box<Pool>),
     /// Why the function cannot run locally; every invocation fails with this.
     Not(String),
 }
@@ -56,7 +56,7 @@ impl LocalFunctions {
                 Ok(spec) => {
                     let pool = Pool::new(spec, host.concurrency);
                     let state = pool.warm().await;
-                    (Runnable::Pool(pool), state)
+                    (Runnable::Pool(Box::new(pool)), state)
                 }
                 Err(reason) => (Runnable::Not(reason.clone()), Err(reason)),
             };
