@@ -29,8 +29,8 @@ pub mod moto;
 pub mod options;
 pub mod report;
 
-/// The Node.js runtime's folder in the project (`make runtimes` installs it).
-const NODE_RUNTIME: &str = "emulator/lambda/runtimes/nodejs";
+/// The function runtimes' folder in the project (`make runtimes` installs the Node.js one).
+const RUNTIMES: &str = "emulator/lambda/runtimes";
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -186,7 +186,7 @@ impl Running {
         self.inline_root = Some(inline_root.clone());
         let runtimes = Runtimes {
             python: env.python.clone(),
-            nodejs: root.map(|root| root.join(NODE_RUNTIME)),
+            dir: root.map(|root| root.join(RUNTIMES)),
             binaries: options.binaries()?,
             inline_root,
         };

@@ -40,7 +40,22 @@ async fn sigterm_stops_wsflow_dev_with_status_0_and_no_child_left() -> anyhow::R
     };
     tokio::time::timeout(WAIT, ready).await??;
     let banner = banner.join("\n");
-    assert!(banner.contains("npx wscat -c 'ws://127.0.0.1:"), "{banner}");
+    // The walk-through's commands run as printed: the project's pinned wscat and this wsflow.
+    let wscat = banner
+        .lines()
+        .find(|line| line.contains(" -c 'ws://127.0.0.1:"))
+        .and_then(|line| line.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no wscat line in {banner}"));
+    assert!(
+        wscat.ends_with("cdk/node_modules/.bin/wscat") && std::path::Path::new(wscat).is_file(),
+        "{banner}"
+    );
+    let wsflow = banner
+        .lines()
+        .find(|line| line.contains(" dlq stats "))
+        .and_then(|line| line.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no dlq line in {banner}"));
+    assert_eq!(std::path::Path::new(wsflow), binaries.join("wsflow"), "{banner}");
     let started = processes::children(pid);
     assert!(started.len() >= 3, "moto and a process per function: {started:?}");
 

@@ -20,9 +20,9 @@ use wsflow_cloudformation::{Function, FunctionCode};
 pub struct Runtimes {
     /// A Python with `awslambdaric` and `boto3` (the project venv's).
     pub python: Option<PathBuf>,
-    /// The Node.js runtime folder: `register.mjs` and `node_modules` with `aws-lambda-ric` and
-    /// the SDK clients.
-    pub nodejs: Option<PathBuf>,
+    /// `emulator/lambda/runtimes`: `nodejs/` (`register.mjs`, and `node_modules` with
+    /// `aws-lambda-ric` and the SDK clients) and `python/` (`sitecustomize.py`).
+    pub dir: Option<PathBuf>,
     /// Where Cargo binaries named by `wsflow:binary` are.
     pub binaries: PathBuf,
     /// Where inline code is written, one folder per function.
@@ -135,8 +135,12 @@ impl Runtimes {
             .clone()
             .ok_or("no Python runtime: run `make venv` (awslambdaric and boto3 in .venv)")?;
         // The code folder comes first, so packages vendored with the function win over the
-        // runtime's boto3, as in Lambda.
-        let env = BTreeMap::from([("PYTHONPATH".to_owned(), task_root.display().to_string())]);
+        // runtime's boto3, as in Lambda; then local mode's start-up hook.
+        let mut path = task_root.display().to_string();
+        if let Some(dir) = &self.dir {
+            path = format!("{path}:{}", dir.join("python").display());
+        }
+        let env = BTreeMap::from([("PYTHONPATH".to_owned(), path)]);
         Ok(Launch {
             program: python,
             args: vec!["-m".into(), "awslambdaric".into(), handler],
@@ -147,8 +151,9 @@ impl Runtimes {
 
     fn node(&self, task_root: PathBuf, handler: String) -> Result<Launch, String> {
         let runtime = self
-            .nodejs
-            .clone()
+            .dir
+            .as_ref()
+            .map(|dir| dir.join("nodejs"))
             .filter(|dir| dir.join("node_modules/aws-lambda-ric").is_dir())
             .ok_or("no Node.js runtime: run `make runtimes` (npm ci in emulator/lambda/runtimes/nodejs)")?;
         let modules = runtime.join("node_modules");

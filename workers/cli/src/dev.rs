@@ -1,4 +1,4 @@
-//! `wsflow dev`: the synthesized stack, run on this machine (see the `wsflow-local` crate).
+//! `wsflow dev`: a stack's template, run on this machine (see the `wsflow-dev` crate).
 
 use std::process::ExitCode;
 
@@ -10,14 +10,16 @@ use wsflow_dev::LocalOptions;
 
 #[derive(Args)]
 #[command(
-    about = "Run the synthesized stack locally: moto backend, functions, event sources, WebSocket gateway"
+    about = "Run a WebSocket stack locally from its template: moto backend, functions, event sources, WebSocket gateway"
 )]
 #[command(
-    after_help = "Reads the CloudFormation template (`make synth`), starts a moto server from the project's
-.venv (or uses --aws-endpoint), creates the queues, tables and state machines there, runs every
-Lambda function from its binary in --bin-dir, polls the SQS event sources, and serves the
-WebSocket API with its CloudFront viewer-request function. Prints `READY` when it all runs.
-Ctrl-C or SIGTERM stops it cleanly (a second signal aborts, still killing every child process).
+    after_help = "Reads the template (wsflow's own from `make synth`, or any CloudFormation JSON/YAML or SAM
+template), starts a moto server from the project's .venv (or uses --aws-endpoint), creates the
+queues, tables and state machines there, runs every Lambda function (wsflow's binaries from
+--bin-dir; Python, Node.js and custom runtimes from their code folders), polls the SQS event
+sources, and serves the WebSocket API with its CloudFront viewer-request function. Prints
+`READY` when it all runs. Ctrl-C or SIGTERM stops it cleanly (a second signal aborts, still
+killing every child process).
 
 Examples:
   make dev                                        # build, synth, then run this
@@ -25,11 +27,10 @@ Examples:
   wsflow dev --port 9000 --backend-port 5000
   wsflow dev --aws-endpoint http://127.0.0.1:4566 # a backend that is already running
   wsflow dev --visibility-timeout 5               # failed jobs reach the DLQ in seconds
+  wsflow dev --template sam-app/template.yaml --parameter-overrides Stage=dev
   RUST_LOG=debug wsflow dev --bin-dir target/debug
 
-Then:
-  npx wscat -c 'ws://127.0.0.1:8080/any/custom/path?x=1'
-  > {\"action\":\"enqueue\",\"task\":\"store\",\"data\":{\"k\":\"v\"}}"
+Then follow the banner's \"Try it\" lines: they work as printed."
 )]
 pub struct DevArgs {
     #[command(flatten)]
