@@ -36,6 +36,8 @@ export interface WsflowConfig {
   readonly waitSeconds: number;
   /** Stage access logs; they need API Gateway's account-level CloudWatch role in the region. */
   readonly accessLogs: boolean;
+  /** X-Ray tracing of the state machines (billed per trace). */
+  readonly tracing: boolean;
   /** Keep tables and queues when the stack is deleted. */
   readonly retainData: boolean;
   /**
@@ -81,9 +83,10 @@ export const DEFAULTS: WsflowConfig = {
   routeThrottles: { sync_sfn: { rate: 20, burst: 10 } },
   batchSize: 10,
   maxConcurrency: 5,
-  maxReceiveCount: 3,
+  maxReceiveCount: 5,
   waitSeconds: 3,
   accessLogs: true,
+  tracing: false,
   retainData: false,
   region: '',
   auth: 'jwt',
@@ -218,6 +221,7 @@ export function readConfig(node: Node): WsflowConfig {
     maxReceiveCount: int('maxReceiveCount', 1, 1_000),
     waitSeconds: int('waitSeconds', 0, 25),
     accessLogs: bool('accessLogs'),
+    tracing: bool('tracing'),
     retainData: bool('retainData'),
     region: text('region', /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'a region name such as eu-west-1, or "" (any region)'),
     auth,

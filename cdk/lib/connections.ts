@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
@@ -16,9 +16,17 @@ export interface WsflowTableProps {
   readonly sortKey?: string;
   readonly ttlAttribute?: string;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Why the table needs no point-in-time recovery (its items expire within hours and are
+   * rebuilt by the traffic itself); absent: recovery is on.
+   */
+  readonly ephemeral?: string;
 }
 
-/** The settings every wsflow table shares: on-demand capacity and point-in-time recovery. */
+/**
+ * The settings every wsflow table shares: on-demand capacity, and point-in-time recovery
+ * unless the table is ephemeral (recovery is billed by table size, continuously).
+ */
 export class WsflowTable extends Table {
   constructor(scope: Construct, id: string, props: WsflowTableProps) {
     super(scope, id, {
@@ -26,9 +34,12 @@ export class WsflowTable extends Table {
       sortKey: props.sortKey ? { name: props.sortKey, type: AttributeType.STRING } : undefined,
       timeToLiveAttribute: props.ttlAttribute,
       billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.ephemeral === undefined },
       removalPolicy: props.removalPolicy,
     });
+    if (props.ephemeral !== undefined) {
+      Validations.of(this).acknowledge({ id: 'AwsSolutions-DDB3', reason: props.ephemeral });
+    }
   }
 }
 
@@ -47,6 +58,8 @@ export class Connections extends Construct {
       sortKey: CONNECTION_KEYS.sort,
       ttlAttribute: CONNECTION_KEYS.ttl,
       removalPolicy: props.removalPolicy,
+      ephemeral: 'Connection records and subscriptions live as long as a connection (2 h at most, with a TTL); '
+        + 'clients reconnect and resubscribe, so a restore would only bring back connections that are gone.',
     });
     this.table.addGlobalSecondaryIndex({
       indexName: CONNECTION_KEYS.topicIndex,

@@ -42,6 +42,7 @@ export class QueueWorker extends Construct {
       partitionKey: 'id',
       ttlAttribute: 'ttl',
       removalPolicy: props.removalPolicy,
+      ephemeral: 'Idempotency records expire with their TTL; they only guard redeliveries in flight.',
     });
 
     const worker = new RustLambda(this, 'Worker', {

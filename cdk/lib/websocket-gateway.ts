@@ -232,11 +232,21 @@ export class WebSocketGateway extends Construct {
     if (route.apiKeyRequired) (wsRoute.node.defaultChild as CfnRoute).apiKeyRequired = true;
     if (!route.authorizer) acknowledgeOpenRoute(wsRoute);
     if (route.requestModel) this.validate(wsRoute, route.requestModel);
-    if (route.responseTemplate === undefined) return;
 
     // WebSocketAwsIntegration has no integration responses; the integration it creates is the
     // route's child of the same id.
     const integration = wsRoute.node.findChild(integrationId) as WebSocketIntegration;
+    if (route.responseTemplate === undefined) {
+      // A non-proxy integration needs an integration response, even one that sends nothing back
+      // ("Set up integration responses", API Gateway developer guide); AWS's own WebSocket
+      // samples give $connect and $disconnect `/200/`.
+      new CfnIntegrationResponse(this, `${name}Ok`, {
+        apiId: this.api.apiId,
+        integrationId: integration.integrationId,
+        integrationResponseKey: '/200/',
+      });
+      return;
+    }
     const respond = (id: string, key: string, template: string) =>
       new CfnIntegrationResponse(this, `${name}${id}`, {
         apiId: this.api.apiId,

@@ -13,6 +13,8 @@ export interface WorkflowsProps {
   /** The FIFO jobs queue the async workflow reports its result to. */
   readonly queue: IQueue;
   readonly waitSeconds: number;
+  /** X-Ray tracing (context `tracing`). */
+  readonly tracing: boolean;
 }
 
 /**
@@ -25,10 +27,12 @@ export class Workflows extends Construct {
   readonly sync: StateMachine;
   /** Standard; async_sfn starts it, and it reports back through the jobs queue. */
   readonly async: StateMachine;
+  private readonly tracing: boolean;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
     const waitSeconds = String(props.waitSeconds);
+    this.tracing = props.tracing;
     this.sync = this.stateMachine('Sync', 'statemachines/sync-express.asl.json', StateMachineType.EXPRESS, {
       WaitSeconds: waitSeconds,
     });
@@ -44,18 +48,29 @@ export class Workflows extends Construct {
       stateMachineType: type,
       definitionBody: DefinitionBody.fromString(readFileSync(resolve(REPO_ROOT, aslFile), 'utf8')),
       definitionSubstitutions: substitutions,
-      tracingEnabled: true,
+      tracingEnabled: this.tracing,
       logs: {
         destination: new LogGroup(this, `${id}Logs`, {
           retention: RetentionDays.ONE_MONTH,
           removalPolicy: RemovalPolicy.DESTROY,
         }),
-        level: LogLevel.ALL,
+        // Failures only: ALL logs every state transition of every execution, billed per event.
+        level: LogLevel.ERROR,
         // Inputs and outputs carry client data; keep them out of the logs.
         includeExecutionData: false,
       },
     });
     (stateMachine.node.defaultChild as CfnStateMachine).addMetadata('wsflow:asl', aslFile);
+    Validations.of(stateMachine).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason: 'Errors are logged (level ERROR); every state transition (ALL) would be billed per event for each message.',
+    });
+    if (!this.tracing) {
+      Validations.of(stateMachine).acknowledge({
+        id: 'AwsSolutions-SF2',
+        reason: 'X-Ray tracing is off by default (billed per trace); context tracing=true turns it on.',
+      });
+    }
     Validations.of(stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Only the X-Ray actions (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and the '

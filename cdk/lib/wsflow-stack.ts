@@ -37,7 +37,11 @@ export class WsflowStack extends Stack {
       visibilityTimeout: Duration.seconds(6 * WORKER_TIMEOUT.toSeconds()),
       removalPolicy,
     });
-    const workflows = new Workflows(this, 'Workflows', { queue: jobs.queue, waitSeconds: config.waitSeconds });
+    const workflows = new Workflows(this, 'Workflows', {
+      queue: jobs.queue,
+      waitSeconds: config.waitSeconds,
+      tracing: config.tracing,
+    });
     const jwt = config.auth === 'jwt' ? new JwtAuthorizer(this, 'Authorizer', {
       audience: config.jwtAudience,
       issuer: config.jwtIssuer,

@@ -61,7 +61,10 @@ test('every acknowledged cdk-nag rule has a written reason', () => {
     'AwsSolutions-CFR1': 1,
     'AwsSolutions-CFR3': 1,
     'AwsSolutions-CFR4': 1,
+    'AwsSolutions-DDB3': 2,
     'AwsSolutions-IAM5': 3,
+    'AwsSolutions-SF1': 2,
+    'AwsSolutions-SF2': 2,
     'AwsSolutions-SMG4': 1,
   });
 });

@@ -157,3 +157,16 @@ test('context sets stage name and throttling; access logs can be turned off', ()
     DistributionConfig: { Origins: [Match.objectLike({ OriginPath: '/dev' })] },
   });
 });
+
+test('$connect and $disconnect answer through a /200/ integration response', () => {
+  // Non-proxy integrations need at least one integration response; AWS's WebSocket samples
+  // give these two routes `/200/` ("Set up integration responses", API Gateway developer guide).
+  const responses = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::IntegrationResponse'));
+  for (const routeKey of ['$connect', '$disconnect']) {
+    const { integrationId } = routeNamed(routeKey);
+    const keys = responses
+      .filter((r) => r.Properties.IntegrationId.Ref === integrationId)
+      .map((r) => r.Properties.IntegrationResponseKey);
+    assert.deepEqual(keys, ['/200/'], routeKey);
+  }
+});

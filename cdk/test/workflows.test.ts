@@ -30,13 +30,20 @@ for (const { prefix, file, type, placeholders } of cases) {
     assert.equal(machine.Properties.DefinitionSubstitutions.WaitSeconds, '3');
   });
 
-  test(`${file}: logs everything to its log group, traced with X-Ray`, () => {
-    assert.deepEqual(machine.Properties.TracingConfiguration, { Enabled: true });
+  test(`${file}: logs its errors to its log group, untraced by default`, () => {
+    // ERROR, not ALL: every transition of every execution would be a billed log event.
+    assert.deepEqual(machine.Properties.TracingConfiguration, { Enabled: false });
     const logging = machine.Properties.LoggingConfiguration;
-    assert.equal(logging.Level, 'ALL');
+    assert.equal(logging.Level, 'ERROR');
+    assert.equal(logging.IncludeExecutionData, false);
     assert.equal(target(logging.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn), logicalId(template, 'AWS::Logs::LogGroup', `${prefix}Logs`));
   });
 }
+
+test('context tracing=true traces both state machines with X-Ray', () => {
+  const traced = resourcesOfType(synth('custom').template, 'AWS::StepFunctions::StateMachine');
+  assert.deepEqual(Object.values(traced).map((m) => m.Properties.TracingConfiguration), [{ Enabled: true }, { Enabled: true }]);
+});
 
 test('waitSeconds from context reaches both state machines', () => {
   const custom = resourcesOfType(synth('custom').template, 'AWS::StepFunctions::StateMachine');
