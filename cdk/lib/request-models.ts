@@ -23,11 +23,14 @@ export interface RequestModel {
 
 /**
  * Rewrites draft 2020-12 keywords into their draft-04 equivalents: `const` becomes a
- * one-value `enum`, `$defs` references point at `definitions`. Keywords draft-04 lacks and
- * that have no equivalent (if/then/else, dependentSchemas, …) are refused rather than dropped.
+ * one-value `enum`, and a `$defs` reference is replaced by the definition itself, because API
+ * Gateway takes `$ref` only to another model's URL ("Working with models", API Gateway
+ * developer guide), not to a local `#/definitions/…`. Keywords draft-04 lacks and that have no
+ * equivalent (if/then/else, dependentSchemas, …) are refused rather than dropped.
  */
-function toDraft04(schema: unknown, where: string): unknown {
-  if (Array.isArray(schema)) return schema.map((s, i) => toDraft04(s, `${where}[${i}]`));
+function toDraft04(schema: unknown, where: string, defs: Schema, inlining: string[] = []): unknown {
+  const recurse = (s: unknown, at: string) => toDraft04(s, at, defs, inlining);
+  if (Array.isArray(schema)) return schema.map((s, i) => recurse(s, `${where}[${i}]`));
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
@@ -36,13 +39,23 @@ function toDraft04(schema: unknown, where: string): unknown {
       throw new Error(`${ENVELOPE_SCHEMA_FILE}: ${where}.${key} has no draft-04 equivalent; extend request-models.ts`);
     }
     if (key === 'const') out.enum = [value];
-    else if (key === '$ref' && typeof value === 'string') out.$ref = value.replace(/^#\/\$defs\//, '#/definitions/');
-    else if (key === 'properties' || key === '$defs') {
-      out[key === '$defs' ? 'definitions' : key] = Object.fromEntries(
-        Object.entries(value as Schema).map(([name, s]) => [name, toDraft04(s, `${where}.${key}.${name}`)]));
-    } else out[key] = toDraft04(value, `${where}.${key}`);
+    else if (key === '$ref') Object.assign(out, inlined(value, where, defs, inlining));
+    else if (key === 'properties') {
+      out[key] = Object.fromEntries(
+        Object.entries(value as Schema).map(([name, s]) => [name, recurse(s, `${where}.${key}.${name}`)]));
+    } else out[key] = recurse(value, `${where}.${key}`);
   }
   return out;
+}
+
+/** The draft-04 form of the definition `#/$defs/{name}` names; refuses cycles and other refs. */
+function inlined(ref: unknown, where: string, defs: Schema, inlining: string[]): Schema {
+  const name = typeof ref === 'string' ? ref.match(/^#\/\$defs\/(\w+)$/)?.[1] : undefined;
+  if (name === undefined || defs[name] === undefined) {
+    throw new Error(`${ENVELOPE_SCHEMA_FILE}: ${where}.$ref must name one of $defs (#/$defs/<name>)`);
+  }
+  if (inlining.includes(name)) throw new Error(`${ENVELOPE_SCHEMA_FILE}: $defs.${name} refers to itself; it cannot be inlined`);
+  return toDraft04(defs[name], `$defs.${name}`, defs, [...inlining, name]) as Schema;
 }
 
 /** The tasks an `if` block of the envelope schema selects: `{"properties": {"task": {"const"|"enum": …}}}`. */
@@ -62,6 +75,7 @@ function tasksOf(condition: Schema, where: string): string[] {
  * applies to any task.
  */
 export function enqueueModel(envelope: Schema = JSON.parse(readFileSync(ENVELOPE_SCHEMA_FILE, 'utf8'))): RequestModel {
+  const defs: Schema = envelope.$defs ?? {};
   const tasks: string[] = envelope.properties.task.enum.filter((t: string) => !WORKFLOW_ONLY_TASKS.includes(t));
   const branches: Schema[] = [];
   const covered = new Set<string>();
@@ -77,7 +91,7 @@ export function enqueueModel(envelope: Schema = JSON.parse(readFileSync(ENVELOPE
       if (covered.has(task)) throw new Error(`${ENVELOPE_SCHEMA_FILE}: task ${task} has two if/then blocks`);
       covered.add(task);
     }
-    branches.push({ properties: { task: { enum: blockTasks }, data: toDraft04(data, `${where}.then.properties.data`) } });
+    branches.push({ properties: { task: { enum: blockTasks }, data: toDraft04(data, `${where}.then.properties.data`, defs) } });
   });
   const free = tasks.filter((t) => !covered.has(t));
   if (free.length > 0) branches.push({ properties: { task: { enum: free } } });
@@ -96,7 +110,6 @@ export function enqueueModel(envelope: Schema = JSON.parse(readFileSync(ENVELOPE
     },
     oneOf: branches,
   };
-  if (envelope.$defs) schema.definitions = toDraft04(envelope.$defs, '$defs');
   return { name: 'EnqueueRequest', schema };
 }
 

@@ -1,7 +1,7 @@
 //! The SQS event source emulation against a real moto server and the real `queue-worker`
 //! binary: the checked-in template provisioned, its mapping polled, results posted to an
 //! `@connections` stub, and failures dead-lettered — by the worker for an invalid job, by the
-//! queue's redrive policy (maxReceiveCount 3) for a job whose reply keeps failing.
+//! queue's redrive policy (maxReceiveCount 5) for a job whose reply keeps failing.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -49,7 +49,7 @@ async fn jobs_reach_the_worker_and_failures_reach_the_dead_letter_queue() -> any
     assert!(statuses.iter().all(|s| s.state.is_ok()), "{statuses:?}");
     let functions = Arc::new(functions);
     // A 1 s visibility timeout instead of the queue's 180 s: a failed job is received again,
-    // and dead-lettered after its third receive, within seconds.
+    // and dead-lettered after its fifth receive, within seconds.
     let settings = PollSettings {
         visibility_timeout: Some(1),
         function_concurrency: 2,

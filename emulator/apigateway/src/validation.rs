@@ -70,6 +70,7 @@ fn route_models(api: &WebSocketApi, route: &Route) -> anyhow::Result<Option<Rout
             .models
             .get(name)
             .ok_or_else(|| anyhow!("route {}: model `{name}` is not a model of the API", route.key))?;
+        refuse_references(name, schema)?;
         let validator = jsonschema::draft4::new(schema)
             .map_err(|e| anyhow!("{e}"))
             .with_context(|| format!("model `{name}` is not a valid draft-04 JSON Schema"))?;
@@ -79,6 +80,33 @@ fn route_models(api: &WebSocketApi, route: &Route) -> anyhow::Result<Option<Rout
         selection_expression: expression.clone(),
         by_key,
     }))
+}
+
+/// API Gateway resolves a model's `$ref` only to another model, by its URL
+/// (`https://apigateway.amazonaws.com/restapis/{api}/models/{model}`, "Working with models",
+/// API Gateway developer guide); it refuses a local `#/definitions/…`. Local mode refuses the
+/// first as well (it would need the other API's models) and says so.
+fn refuse_references(name: &str, schema: &Value) -> anyhow::Result<()> {
+    let Some(reference) = first_reference(schema) else {
+        return Ok(());
+    };
+    if reference.starts_with("https://apigateway.amazonaws.com/restapis/") {
+        anyhow::bail!("model `{name}` refers to the model {reference}: references between models are not resolved locally; inline it");
+    }
+    anyhow::bail!(
+        "model `{name}` uses $ref `{reference}`, which API Gateway refuses (it takes only model URLs): inline the definition"
+    )
+}
+
+fn first_reference(schema: &Value) -> Option<&str> {
+    match schema {
+        Value::Object(fields) => fields
+            .get("$ref")
+            .and_then(Value::as_str)
+            .or_else(|| fields.values().find_map(first_reference)),
+        Value::Array(items) => items.iter().find_map(first_reference),
+        _ => None,
+    }
 }
 
 /// `$request.body.*` picks from the message; anything else is a constant key.
@@ -120,6 +148,33 @@ mod tests {
             models: models.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
             ..WebSocketApi::default()
         }
+    }
+
+    #[test]
+    fn models_with_references_are_refused_as_api_gateway_does() {
+        let local = json!({"type": "object", "properties": {"data": {"$ref": "#/definitions/d"}}, "definitions": {"d": {}}});
+        let error = Validators::compile(&api(
+            &[("M", local)],
+            &[("$default", "M")],
+            Some("$request.body.action"),
+        ))
+        .err()
+        .expect("refused")
+        .to_string();
+        assert!(
+            error.contains("`#/definitions/d`") && error.contains("inline"),
+            "{error}"
+        );
+        let url = json!({"$ref": "https://apigateway.amazonaws.com/restapis/a1/models/Other"});
+        let error = Validators::compile(&api(
+            &[("M", url)],
+            &[("$default", "M")],
+            Some("$request.body.action"),
+        ))
+        .err()
+        .expect("refused")
+        .to_string();
+        assert!(error.contains("not resolved locally"), "{error}");
     }
 
     fn task_schema() -> Value {

@@ -54,7 +54,7 @@ async fn provisions_the_template_on_moto_twice_and_runs_the_async_workflow() -> 
     assert_eq!(attributes[&QueueAttributeName::VisibilityTimeout], "180");
     let redrive: serde_json::Value = serde_json::from_str(&attributes[&QueueAttributeName::RedrivePolicy])?;
     assert_eq!(redrive["deadLetterTargetArn"], dlq.arn.as_str());
-    assert_eq!(redrive["maxReceiveCount"].to_string().trim_matches('"'), "3");
+    assert_eq!(redrive["maxReceiveCount"].to_string().trim_matches('"'), "5");
     let dlq_attributes = sqs
         .get_queue_attributes()
         .queue_url(&dlq.url)

@@ -120,7 +120,7 @@ fn check(stack: &Stack) {
     assert_eq!(jobs.visibility_timeout_s, 180);
     let redrive = jobs.redrive.as_ref().unwrap();
     assert_eq!(redrive.dead_letter_queue, "JobsDeadLetterQueue8CC426EE");
-    assert_eq!(redrive.max_receive_count, 3);
+    assert_eq!(redrive.max_receive_count, 5);
 
     let mapping = &stack.event_sources[0];
     assert_eq!(stack.event_sources.len(), 1);
