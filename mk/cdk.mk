@@ -7,6 +7,7 @@
 #                   build/template-api-keys.json (API keys on, a strict enqueue throttle) for the
 #                   end-to-end tests of those features
 #   make package    build/cdk.out, a deployable cloud assembly with the arm64 Rust binaries
+#   make deploy     cdk deploy --all (DEPLOY_ARGS='-c region=eu-west-1 …'); make destroy
 
 CDK_DIR := $(CURDIR)/cdk
 CDK_BUILD := $(CURDIR)/build
@@ -26,7 +27,9 @@ CDK_SYNTH := $(CDK_ENV) npx cdk synth -q --no-notices --no-lookups
 # Rust builds keep their caches in the project.
 CDK_RUST_ENV := XDG_CACHE_HOME=$(CURDIR)/.cache ZIG_GLOBAL_CACHE_DIR=$(CURDIR)/.cache/zig
 
-.PHONY: cdk-deps cdk-test synth package
+DEPLOY_ARGS ?=
+
+.PHONY: cdk-deps cdk-test synth package deploy destroy
 
 cdk-deps: $(CDK_DEPS_STAMP)
 
@@ -59,3 +62,12 @@ package: venv cdk-deps
 	rm -rf $(CDK_BUILD)/cdk.out
 	cd $(CDK_DIR) && $(CDK_RUST_ENV) $(CDK_SYNTH) -o $(CDK_BUILD)/cdk.out
 	@echo "cloud assembly: $(CDK_BUILD)/cdk.out"
+
+# Every stack of the app: outside us-east-1 there are two (the WAF web ACL stays in us-east-1),
+# and CDK orders them by their references, deploying the ACL first and destroying it last.
+deploy: venv cdk-deps ## Deploy every stack to AWS (DEPLOY_ARGS for context, e.g. -c region=eu-west-1)
+	rustup target add aarch64-unknown-linux-gnu
+	cd $(CDK_DIR) && $(CDK_RUST_ENV) CDK_DISABLE_CLI_TELEMETRY=true npx cdk deploy --all $(DEPLOY_ARGS)
+
+destroy: cdk-deps ## Delete every stack of the app from AWS (same DEPLOY_ARGS as the deploy)
+	cd $(CDK_DIR) && CDK_DISABLE_CLI_TELEMETRY=true npx cdk destroy --all $(DEPLOY_ARGS)
