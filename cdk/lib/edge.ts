@@ -27,6 +27,12 @@ import { Construct } from 'constructs';
 
 /** The header the viewer-request function fills with the client's path. */
 export const WS_URI_HEADER = 'ws-uri';
+/**
+ * The viewer's IP address and port, which CloudFront adds to origin requests whose policy names
+ * it ("Add CloudFront request headers", CloudFront developer guide): behind CloudFront,
+ * `$context.identity.sourceIp` is CloudFront's own address.
+ */
+export const VIEWER_ADDRESS_HEADER = 'CloudFront-Viewer-Address';
 
 /** The header that carries an API key (the API's key selection expression). */
 export const API_KEY_HEADER = 'x-api-key';
@@ -70,6 +76,7 @@ export class Edge extends Construct {
         'Sec-WebSocket-Protocol',
         'Sec-WebSocket-Extensions',
         WS_URI_HEADER,
+        VIEWER_ADDRESS_HEADER,
         // Forwarded whether or not the API requires keys, so turning them on needs no CloudFront change.
         API_KEY_HEADER,
       ),

@@ -46,6 +46,8 @@ export function connectRequest(table: string): string {
 #set($q = '"')
 ## Set by the $connect authorizer (context auth=jwt); empty without one.
 #set($principalId = "$!context.authorizer.principalId")
+## The viewer's "ip:port" as CloudFront saw it; empty without CloudFront.
+#set($viewer = "$!input.params('CloudFront-Viewer-Address')")
 #set($userId = "$!context.authorizer.userId")
 ${jsonMembers('header', 'headers', CREDENTIAL_HEADERS)}
 ${jsonMembers('querystring', 'query', CREDENTIAL_QUERY_PARAMETERS)}
@@ -57,6 +59,9 @@ ${jsonMembers('querystring', 'query', CREDENTIAL_QUERY_PARAMETERS)}
 #end
 #if($userId != "")
     "userId": {"S": "${jsonString('$userId')}"},
+#end
+#if($viewer != "")
+    "viewerAddress": {"S": "${jsonString('$viewer')}"},
 #end
     "connectionId": {"S": "$context.connectionId"},
     "sk": {"S": "conn"},

@@ -33,7 +33,7 @@ test('the handshake headers, x-api-key and all query strings reach the origin', 
   const policy = onlyResource(template, 'AWS::CloudFront::OriginRequestPolicy').Properties.OriginRequestPolicyConfig;
   assert.deepEqual(policy.HeadersConfig, {
     HeaderBehavior: 'whitelist',
-    Headers: ['Sec-WebSocket-Key', 'Sec-WebSocket-Version', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions', 'ws-uri', 'x-api-key'],
+    Headers: ['Sec-WebSocket-Key', 'Sec-WebSocket-Version', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions', 'ws-uri', 'CloudFront-Viewer-Address', 'x-api-key'],
   });
   assert.deepEqual(policy.QueryStringsConfig, { QueryStringBehavior: 'all' });
   assert.deepEqual(policy.CookiesConfig, { CookieBehavior: 'none' });

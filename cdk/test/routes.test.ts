@@ -100,6 +100,9 @@ test('$connect stores the connection record with path, headers, query and a 24 h
     '#set($ttl = $context.requestTimeEpoch / 1000 + 86400)',
     '"ttl": {"N": "$ttl"}',
     '"sourceIp": {"S": "$context.identity.sourceIp"}',
+    // Behind CloudFront sourceIp is CloudFront's; the viewer's address comes in a header.
+    "#set($viewer = \"$!input.params('CloudFront-Viewer-Address')\")",
+    '"viewerAddress": {"S": ',
     '"TableName": "${ConnectionsTable916FDB22}"',
   ]) assert.ok(vtl.includes(fragment), `missing ${fragment}`);
 });

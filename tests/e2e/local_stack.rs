@@ -42,6 +42,14 @@ async fn connect_default_and_disconnect() {
     let query: Value = serde_json::from_str(record["query"].as_s().unwrap()).unwrap();
     assert_eq!(query, json!({"my_query": "foo"}));
     assert!(record["ttl"].as_n().unwrap().parse::<u64>().unwrap() > 1_700_000_000);
+    // Through CloudFront the viewer's `ip:port` comes in CloudFront-Viewer-Address ("Add
+    // CloudFront request headers", CloudFront developer guide); the record keeps it.
+    let viewer = record["viewerAddress"]
+        .as_s()
+        .expect("the viewer's address is stored");
+    let (ip, port) = viewer.rsplit_once(':').expect("ip:port");
+    assert_eq!(ip, "127.0.0.1");
+    assert!(port.parse::<u16>().is_ok(), "{viewer}");
 
     socket.close(None).await.unwrap();
     eventually("$disconnect to delete the record", || async {

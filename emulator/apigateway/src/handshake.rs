@@ -28,7 +28,7 @@ pub async fn upgrade(
     };
     let viewer = viewer_request(&parts, peer.addr);
     let handshake = match run_edge(&shared, &viewer) {
-        Ok(forwarded) => handshake_of(&forwarded, &peer, shared.port),
+        Ok(forwarded) => handshake_of(&forwarded, &peer, shared.port, shared.edge.is_some()),
         Err(response) => return *response,
     };
     let connection_id = ids::connection_id();
@@ -147,8 +147,10 @@ fn run_edge(shared: &Shared, viewer: &ViewerRequest) -> Result<ViewerRequest, Bo
 /// on, and API Gateway's own headers are added, as in the `$connect` events AWS shows
 /// (`X-Amzn-Trace-Id`, `X-Forwarded-For`, `X-Forwarded-Port`, `X-Forwarded-Proto`). Locally
 /// the port and protocol are the gateway's own (`ws://` is `http`), not the 443 and `https` of
-/// a `wss://` endpoint.
-fn handshake_of(request: &ViewerRequest, peer: &Peer, port: u16) -> Handshake {
+/// a `wss://` endpoint. Behind a CloudFront function the request came through CloudFront, which
+/// adds `CloudFront-Viewer-Address` (`ip:port`) for origin request policies that name it; local
+/// mode adds it whenever the stack has a viewer-request function (it does not read the policy).
+fn handshake_of(request: &ViewerRequest, peer: &Peer, port: u16, through_cloudfront: bool) -> Handshake {
     let joined = |values: &Vec<String>| values.join(",");
     let mut headers: BTreeMap<String, String> = request
         .headers
@@ -166,6 +168,9 @@ fn handshake_of(request: &ViewerRequest, peer: &Peer, port: u16) -> Handshake {
     headers.insert("X-Forwarded-Port".into(), port.to_string());
     headers.insert("X-Forwarded-Proto".into(), "http".into());
     headers.insert("X-Amzn-Trace-Id".into(), ids::trace_id());
+    if through_cloudfront {
+        headers.insert("CloudFront-Viewer-Address".into(), peer.addr.to_string());
+    }
     Handshake {
         headers,
         query: request
