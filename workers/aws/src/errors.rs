@@ -6,15 +6,28 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use wsflow_core::ports::PortError;
 
-const TRANSIENT_CODES: [&str; 7] = [
+/// Error codes that mean "try again later": the throttling, limit, timeout and in-progress codes
+/// of the services the worker calls (and the AWS SDKs' own retry lists).
+const TRANSIENT_CODES: [&str; 13] = [
     "ThrottlingException",
     "Throttling",
+    "ThrottledException",
+    "RequestThrottledException",
     "ProvisionedThroughputExceededException",
     "RequestLimitExceeded",
     "TooManyRequestsException",
     "LimitExceededException",
+    "TransactionInProgressException",
+    "RequestTimeout",
+    "SlowDown",
+    "PriorRequestNotComplete",
     "InternalServerError",
 ];
+
+/// Whether a service error with this HTTP status and code may succeed when retried.
+fn is_transient(status: u16, code: Option<&str>) -> bool {
+    status == 429 || status >= 500 || code.is_some_and(|c| TRANSIENT_CODES.contains(&c))
+}
 
 /// HTTP status of a service error, if the request got that far.
 pub fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
@@ -33,10 +46,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let transient = match &err {
-        SdkError::ServiceError(e) => {
-            let status = e.raw().status().as_u16();
-            status == 429 || status >= 500 || e.err().code().is_some_and(|c| TRANSIENT_CODES.contains(&c))
-        }
+        SdkError::ServiceError(e) => is_transient(e.raw().status().as_u16(), e.err().code()),
         SdkError::ConstructionFailure(_) => false,
         // Timeouts, connection failures and unparseable responses may all go away.
         _ => true,
@@ -46,5 +56,39 @@ where
         PortError::Transient(message)
     } else {
         PortError::Permanent(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_transient;
+
+    #[test]
+    fn throttling_timeouts_and_in_progress_transactions_are_retried() {
+        for code in [
+            "ThrottledException",
+            "RequestThrottledException",
+            "TransactionInProgressException",
+            "RequestTimeout",
+            "SlowDown",
+            "PriorRequestNotComplete",
+            "ProvisionedThroughputExceededException",
+        ] {
+            assert!(is_transient(400, Some(code)), "{code}");
+        }
+        assert!(is_transient(503, None));
+        assert!(is_transient(429, None));
+    }
+
+    #[test]
+    fn client_errors_are_not_retried() {
+        for code in [
+            "ValidationException",
+            "ConditionalCheckFailedException",
+            "ResourceNotFoundException",
+        ] {
+            assert!(!is_transient(400, Some(code)), "{code}");
+        }
+        assert!(!is_transient(410, None));
     }
 }

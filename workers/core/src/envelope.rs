@@ -10,7 +10,7 @@ use crate::failure::{Failure, Reason};
 /// with [`Reason::UnsupportedVersion`].
 pub const ENVELOPE_VERSION: u64 = 1;
 /// SQS' own limit for a message body; anything larger cannot have come from a queue intact.
-pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 const MAX_ID_CHARS: usize = 128;
 const MAX_TOPIC_CHARS: usize = 128;
 const FIELDS: [&str; 7] = [

@@ -7,7 +7,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
-    /// `message_too_large`: the body exceeds SQS' 256 KiB message limit.
+    /// `message_too_large`: the body exceeds SQS' 1 MiB message limit.
     MessageTooLarge,
     /// `malformed_json`: the body is not JSON.
     MalformedJson,

@@ -186,7 +186,9 @@ fn rejections() -> Vec<(&'static str, String, Reason, &'static str)> {
         ),
         (
             "oversized body",
-            task_with_data("notify", json!("x".repeat(256 * 1024))),
+            // SQS takes messages up to 1 MiB (MaximumMessageSize, 1,048,576 bytes by default
+            // since August 2025; SQS API reference, SetQueueAttributes).
+            task_with_data("notify", json!("x".repeat(1024 * 1024))),
             Reason::MessageTooLarge,
             "limit",
         ),

@@ -12,8 +12,9 @@ use crate::dlq::hold::{entry_errors, BATCH};
 use crate::dlq::letter;
 use crate::queues;
 
-/// SQS' default and (for batches) total payload limit, when the queue does not say.
-const DEFAULT_MAX_BYTES: usize = 256 * 1024;
+/// SQS' default and (for batches) total payload limit, when the queue does not say: 1 MiB
+/// (MaximumMessageSize's default, 1,048,576 bytes; SQS API reference, SetQueueAttributes).
+const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
 const MAX_DEDUP_ID_CHARS: usize = 128;
 /// The attributes that describe the failure being replayed. They are dropped: a replayed job
 /// that fails again gets fresh ones from the worker, and one that SQS' redrive moves again must
