@@ -140,7 +140,11 @@ impl Runtimes {
         if let Some(dir) = &self.dir {
             path = format!("{path}:{}", dir.join("python").display());
         }
-        let env = BTreeMap::from([("PYTHONPATH".to_owned(), path)]);
+        // Lambda's code folder is read-only; here it is the developer's, kept free of __pycache__.
+        let env = BTreeMap::from([
+            ("PYTHONPATH".to_owned(), path),
+            ("PYTHONDONTWRITEBYTECODE".to_owned(), "1".to_owned()),
+        ]);
         Ok(Launch {
             program: python,
             args: vec!["-m".into(), "awslambdaric".into(), handler],
