@@ -3,12 +3,17 @@
 //! custom-runtime functions, a workflow answering through @connections, an SQS integration
 //! feeding an event-source function. Each is driven by a real WebSocket client.
 //!
-//! Expected values come from AWS's documentation: the WebSocket `$connect` and message events
-//! ("Set up WebSocket API integrations", API Gateway developer guide, and the AWS-authored
-//! `apigw-websocket-request.json` sample event of aws-lambda-go), Lambda's defined runtime
-//! environment variables ("Using Lambda environment variables"), the error frame API Gateway
-//! sends when an integration fails (`{"message": "Internal server error", "connectionId": …,
-//! "requestId": …}`), and the connection record `$input.params().get('header')` writes.
+//! Expected values come from AWS-authored sources: the message event of aws-lambda-go's
+//! `events/testdata/apigw-websocket-request-send-message.json` and the `$connect`/message events
+//! of Powertools' `tests/events/apiGatewayWebSocketApi*.json` (a message event has no headers);
+//! the connection record of aws-samples/serverless-patterns
+//! `apigw-websocket-api-connection-dynamodb` (README), written by `$input.params().get('header')`;
+//! Lambda's defined runtime environment variables ("Using Lambda environment variables"); a
+//! refused `$connect` answering the handshake with the function's status ("Working with $connect
+//! and $disconnect routes"); `apigateway:invoke` as the Step Functions developer guide describes
+//! it. AWS documents no error frame for a failed integration; the one asserted here
+//! (`{"message": "Internal server error", "connectionId": …, "requestId": …}`) is what clients of
+//! AWS's own chat sample report receiving.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
