@@ -54,7 +54,7 @@ impl PeekingListener {
     pub fn new(listener: TcpListener) -> std::io::Result<PeekingListener> {
         let local = listener.local_addr()?;
         let (ready, accepted) = mpsc::channel(256);
-        let acceptor = tokio::spawn(accept_loop(listener, ready));
+        let acceptor = tokio::spawn(accept_loop(listener, local.port(), ready));
         Ok(PeekingListener {
             accepted,
             local,
@@ -69,7 +69,7 @@ impl Drop for PeekingListener {
     }
 }
 
-async fn accept_loop(listener: TcpListener, ready: mpsc::Sender<(TcpStream, Peer)>) {
+async fn accept_loop(listener: TcpListener, port: u16, ready: mpsc::Sender<(TcpStream, Peer)>) {
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -80,7 +80,6 @@ async fn accept_loop(listener: TcpListener, ready: mpsc::Sender<(TcpStream, Peer
             }
         };
         let ready = ready.clone();
-        let port = listener.local_addr().map_or(0, |a| a.port());
         tokio::spawn(async move {
             let Some(names) = head_names(&stream).await else {
                 // A TLS client: nothing here can answer it. The socket stays open until its

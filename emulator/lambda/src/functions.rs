@@ -189,15 +189,18 @@ mod tests {
         }
     }
 
+    fn host<'a>(env: &'a LocalEnv, runtimes: &'a Runtimes) -> FunctionHost<'a> {
+        FunctionHost {
+            env,
+            runtimes,
+            concurrency: 1,
+        }
+    }
+
     #[test]
     fn a_function_without_code_or_whose_binary_is_missing_cannot_run() {
-        let env = LocalEnv::default();
-        let runtimes = runtimes();
-        let host = FunctionHost {
-            env: &env,
-            runtimes: &runtimes,
-            concurrency: 1,
-        };
+        let (env, runtimes) = (LocalEnv::default(), runtimes());
+        let host = host(&env, &runtimes);
         let remote = spec(&function(None), &host).unwrap_err();
         assert!(remote.contains("S3"), "{remote}");
         let missing = spec(&function(Some("worker")), &host).unwrap_err();
@@ -230,13 +233,8 @@ mod tests {
 
     #[tokio::test]
     async fn invoking_a_function_that_cannot_run_says_why() {
-        let env = LocalEnv::default();
-        let runtimes = runtimes();
-        let host = FunctionHost {
-            env: &env,
-            runtimes: &runtimes,
-            concurrency: 1,
-        };
+        let (env, runtimes) = (LocalEnv::default(), runtimes());
+        let host = host(&env, &runtimes);
         let (functions, statuses) = LocalFunctions::start(&[function(None)], &host).await;
         assert!(statuses[0].state.is_err());
         let error = crate::Functions::invoke(&functions, "WorkerFn", &Value::Null)

@@ -25,7 +25,7 @@ pub struct FunctionSpec {
     /// What to run, and in which folder (see [`crate::runtimes`]).
     pub launch: Launch,
     /// The function's environment. The process gets only these, `AWS_LAMBDA_RUNTIME_API` and
-    /// a few of the developer's (`PATH`, `HOME`, `LANG`, `RUST_LOG`, `RUST_BACKTRACE`).
+    /// a few of the developer's (`PATH`, `HOME`, `RUST_LOG`, `RUST_BACKTRACE`).
     pub env: BTreeMap<String, String>,
     /// The function's `Timeout`: how long one invocation may run before it fails with
     /// [`InvokeError::Timeout`].
