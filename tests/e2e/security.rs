@@ -118,8 +118,15 @@ async fn a_body_that_breaks_the_enqueue_model_is_refused_before_the_queue() {
         &json!({"action": "enqueue", "task": "store", "data": {"k": 1}}).to_string(),
     )
     .await;
-    let (result, before) = until(&mut socket, |f| f["type"] == "result").await.unwrap();
+    let (result, mut before) = until(&mut socket, |f| f["type"] == "result").await.unwrap();
     assert_eq!(result["status"], "ok", "{result}");
+    // The route's `queued` answer and the worker's result travel separately (route response vs
+    // @connections): the result may arrive first, so the queued frame is awaited too.
+    if !before.iter().any(|f| f["type"] == "queued") {
+        let (queued, more) = until(&mut socket, |f| f["type"] == "queued").await.unwrap();
+        before.extend(more);
+        before.push(queued);
+    }
     let refused: Vec<_> = before
         .iter()
         .filter(|f| f["message"] == "Invalid request body")
