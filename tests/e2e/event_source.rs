@@ -12,7 +12,6 @@ use wsflow_cloudformation::{provision, BackendKind, LocalEnv};
 use wsflow_core::{Job, Source, Task};
 use wsflow_dev::local_sdk_config;
 use wsflow_dev::moto::{venv_python, MotoServer};
-use wsflow_dev::options::concrete_port;
 use wsflow_lambda::event_sources::{EventSources, Mapping, PollSettings};
 use wsflow_lambda::functions::{FunctionHost, LocalFunctions};
 use wsflow_lambda::runtimes::Runtimes;
@@ -23,7 +22,7 @@ const WAIT: Duration = Duration::from_secs(30);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_reach_the_worker_and_failures_reach_the_dead_letter_queue() -> anyhow::Result<()> {
     let binaries = wsflow_e2e::binaries();
-    let mut moto = MotoServer::start(&venv_python(Some(&repo_root()))?, concrete_port(0)?, None).await?;
+    let mut moto = MotoServer::start(&venv_python(Some(&repo_root()))?, 0, None).await?;
     let stub = ConnectionsStub::start().await?;
     // The template's CALLBACK_URL is `{gateway_http}/{stage}`; the stub serves `/{stage}/@connections/…`.
     let env = LocalEnv::new(moto.endpoint(), stub.url().trim_end_matches("/test"));

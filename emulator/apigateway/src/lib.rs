@@ -76,8 +76,9 @@ pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 
 /// What [`Gateway::start`] serves and where its integrations go.
 pub struct GatewayConfig {
-    /// Usually 127.0.0.1:8080.
-    pub bind: SocketAddr,
+    /// Where to listen, already bound (usually 127.0.0.1:8080): the caller binds it before it
+    /// starts anything else, so that no other process can take the port meanwhile.
+    pub listener: std::net::TcpListener,
     /// The template's WebSocket API: routes, integrations, stage, models, authorizers.
     pub api: WebSocketApi,
     /// The API id `$context.apiId` reports.
@@ -153,7 +154,8 @@ impl Gateway {
     /// Binds `config.bind` and serves the API. Fails when the address cannot be bound or a
     /// request model's schema does not compile (or a route names a model the API lacks).
     pub async fn start(config: GatewayConfig) -> anyhow::Result<Gateway> {
-        let listener = listener::PeekingListener::new(tokio::net::TcpListener::bind(config.bind).await?)?;
+        config.listener.set_nonblocking(true)?;
+        let listener = listener::PeekingListener::new(tokio::net::TcpListener::from_std(config.listener)?)?;
         let addr = axum::serve::Listener::local_addr(&listener)?.addr;
         let stage_variables = serde_json::to_value(&config.api.stage.variables)?;
         let validators = validation::Validators::compile(&config.api)?;

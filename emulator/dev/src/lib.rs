@@ -104,10 +104,15 @@ impl Running {
             "{} does not exist: run `make synth` (or give --template)",
             options.template.display()
         );
-        let port = options::concrete_port(options.port)?;
-        options::ensure_free(port).with_context(|| {
-            format!("port {port} is taken: stop what listens there or choose another with --port")
-        })?;
+        // Bound now, used by the gateway last: nothing started meanwhile can take the port.
+        let gateway_listener =
+            std::net::TcpListener::bind(("127.0.0.1", options.port)).with_context(|| {
+                format!(
+                    "port {} is taken: stop what listens there or choose another with --port",
+                    options.port
+                )
+            })?;
+        let port = gateway_listener.local_addr()?.port();
         let root = options.project_root();
         self.commands = Some(report::Commands::find(root.as_deref()));
         let python = moto::venv_python(root.as_deref());
@@ -139,7 +144,7 @@ impl Running {
             .await?;
         self.start_event_sources(options, &stack, &sdk, functions.clone());
         let api_keys = api_keys::grants(&stack, &env.api_id, &provisioned.api_keys);
-        self.gateway = start_gateway(&stack, &env, port, functions, api_keys).await?;
+        self.gateway = start_gateway(&stack, &env, gateway_listener, functions, api_keys).await?;
         self.stack = Some(stack);
         Ok(())
     }
@@ -163,8 +168,7 @@ impl Running {
             return Ok((backend, endpoints));
         }
         let python = python.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        let backend_port = options::concrete_port(options.backend_port)?;
-        let server = MotoServer::start(python, backend_port, Some(&gateway_http)).await?;
+        let server = MotoServer::start(python, options.backend_port, Some(&gateway_http)).await?;
         let endpoint = server.endpoint().to_owned();
         self.moto = Some(server);
         let endpoints = Endpoints {
@@ -297,7 +301,7 @@ impl Running {
 async fn start_gateway(
     stack: &Stack,
     env: &LocalEnv,
-    port: u16,
+    listener: std::net::TcpListener,
     functions: Arc<LocalFunctions>,
     api_keys: Vec<wsflow_apigateway::ApiKeyGrant>,
 ) -> anyhow::Result<Option<Gateway>> {
@@ -305,8 +309,9 @@ async fn start_gateway(
         println!("The template has no WebSocket API: no gateway; the rest runs.");
         return Ok(None);
     };
+    let port = listener.local_addr()?.port();
     let config = GatewayConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], port)),
+        listener,
         api: api.clone(),
         api_id: env.api_id.clone(),
         backend_endpoint: env.backend_endpoint.clone(),

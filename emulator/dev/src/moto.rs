@@ -19,6 +19,8 @@ const STARTUP_LIMIT: Duration = Duration::from_secs(30);
 /// Lines of moto's stderr kept to explain a failed start.
 const KEPT_LINES: usize = 20;
 const SERVER: &str = include_str!("../python/moto_server.py");
+/// Starts on a free port tried before giving up.
+const FREE_PORT_ATTEMPTS: u32 = 3;
 
 /// A `moto_server` child process listening on 127.0.0.1, the local AWS backend. Dropping it
 /// kills the process.
@@ -28,15 +30,33 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
-    /// Starts moto's server on `127.0.0.1:{port}` with `python` (see [`venv_python`]) and waits
-    /// until it listens. `apigateway:invoke` tasks of its workflows go to `gateway_http`.
+    /// Starts moto's server on `127.0.0.1:{port}` (0: a free port) with `python` (see
+    /// [`venv_python`]) and waits until it listens. `apigateway:invoke` tasks of its workflows go
+    /// to `gateway_http`. A child process cannot be handed a bound socket, so a port found free
+    /// can be taken before moto binds it: for port 0 a failed start is retried on another.
     pub async fn start(python: &Path, port: u16, gateway_http: Option<&str>) -> anyhow::Result<MotoServer> {
-        crate::options::ensure_free(port).with_context(|| {
-            format!(
-                "port {port} is taken: stop what listens there, choose another with --backend-port, \
+        if port != 0 {
+            return MotoServer::start_on(python, port, gateway_http).await;
+        }
+        let mut attempt = 1;
+        loop {
+            let free = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            match MotoServer::start_on(python, free, gateway_http).await {
+                Err(_) if attempt < FREE_PORT_ATTEMPTS => attempt += 1,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn start_on(python: &Path, port: u16, gateway_http: Option<&str>) -> anyhow::Result<MotoServer> {
+        std::net::TcpListener::bind(("127.0.0.1", port))
+            .map(drop)
+            .with_context(|| {
+                format!(
+                    "port {port} is taken: stop what listens there, choose another with --backend-port, \
                  or use that backend with --aws-endpoint http://127.0.0.1:{port}"
-            )
-        })?;
+                )
+            })?;
         let mut command = Command::new(python);
         if let Some(gateway) = gateway_http {
             command.env("WSFLOW_GATEWAY_HTTP", gateway);

@@ -112,21 +112,6 @@ fn venv_ancestor(start: &Path) -> Option<PathBuf> {
         .map(Path::to_owned)
 }
 
-/// A port for `requested`: itself, or a free one for 0. Local mode needs the numbers before it
-/// binds (the template's URLs are resolved with them), hence the probe.
-pub fn concrete_port(requested: u16) -> anyhow::Result<u16> {
-    if requested != 0 {
-        return Ok(requested);
-    }
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(probe.local_addr()?.port())
-}
-
-/// Fails when something listens on 127.0.0.1:`port` already.
-pub fn ensure_free(port: u16) -> std::io::Result<()> {
-    std::net::TcpListener::bind(("127.0.0.1", port)).map(drop)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,11 +127,5 @@ mod tests {
         };
         assert_eq!(options.project_root(), Some(root.clone()));
         std::fs::remove_dir_all(root).unwrap();
-    }
-
-    #[test]
-    fn port_zero_becomes_a_free_port() {
-        assert_eq!(concrete_port(8123).unwrap(), 8123);
-        assert_ne!(concrete_port(0).unwrap(), 0);
     }
 }

@@ -1,7 +1,5 @@
 //! The local mode's moto server, on a free loopback port, with an SDK configuration for it.
 
-use std::net::TcpListener;
-
 use aws_config::SdkConfig;
 use wsflow_dev::moto::{venv_python, MotoServer};
 
@@ -12,20 +10,13 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts moto from the project venv (or `WSFLOW_PYTHON`) and waits until it listens; the
-    /// server is killed when this is dropped. A free port can be taken by a parallel test
-    /// before moto binds it, so a failed start is retried on another port.
+    /// Starts moto from the project venv (or `WSFLOW_PYTHON`) on a free port and waits until
+    /// it listens; the server is killed when this is dropped.
     pub async fn start() -> anyhow::Result<Moto> {
         let python = venv_python(Some(&crate::repo_root()))?;
-        let mut attempt = 1;
-        loop {
-            let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-            match MotoServer::start(&python, port, None).await {
-                Ok(server) => return Ok(Moto { server }),
-                Err(e) if attempt >= 3 => return Err(e),
-                Err(_) => attempt += 1,
-            }
-        }
+        Ok(Moto {
+            server: MotoServer::start(&python, 0, None).await?,
+        })
     }
 
     /// `http://127.0.0.1:{port}`: the AWS endpoint URL of the server.
