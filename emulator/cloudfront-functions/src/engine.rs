@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Runtime, Value};
 
@@ -28,6 +28,12 @@ const PRELUDE: &str = r#"
     };
 })();
 "#;
+
+/// How long compiling the prelude and the function (and running its top-level code) may take.
+/// The time budget bounds an invocation, as CloudFront's limit does; loading happens once per
+/// engine and, on a loaded machine, can take longer than one invocation's budget, yet runaway
+/// top-level code must still be stopped.
+const LOAD_LIMIT: Duration = Duration::from_secs(2);
 
 struct Engine {
     _runtime: Runtime,
@@ -69,7 +75,8 @@ impl Engine {
 
     fn load(&self, name: &str, source: &str, options: &EdgeOptions) -> Result<(), EdgeError> {
         let logs = self.logs.clone();
-        self.deadline.set(Some(Instant::now() + options.time_budget));
+        self.deadline
+            .set(Some(Instant::now() + LOAD_LIMIT.max(options.time_budget)));
         let result = self.context.with(|ctx| -> Result<(), EdgeError> {
             let sink = Function::new(ctx.clone(), move |line: String| logs.borrow_mut().push(line))
                 .map_err(|e| EdgeError::new(format!("{name}: {e}")))?;
