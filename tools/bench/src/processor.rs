@@ -12,7 +12,8 @@ use wsflow_core::memory::MemoryBackend;
 use wsflow_core::{BatchProcessor, HandlerConfig, Job, JobHandler, Ports, Record, RetryPolicy, Source, Task};
 
 use crate::measure::{cost, percentile, Cost};
-use crate::report::Report;
+use crate::processes::Guard;
+use wsflow_bench::report::Report;
 use crate::{peer, Args};
 
 /// The Lambda batch size for FIFO queues.
@@ -43,7 +44,7 @@ fn workload(jobs: usize, groups: usize) -> Vec<Record> {
 fn processor(ports: Ports, group_concurrency: usize) -> BatchProcessor {
     let config = HandlerConfig {
         retry: RetryPolicy::none(),
-        fanout: 16,
+        ..HandlerConfig::default()
     };
     BatchProcessor::new(JobHandler::new(ports, config), group_concurrency)
 }
@@ -57,7 +58,7 @@ async fn run_batches(
     let (failed, total) = cost(async {
         let mut failed = 0;
         for batch in records.chunks(BATCH) {
-            let (f, c) = cost(processor.process(batch)).await;
+            let (f, c) = cost(processor.process(batch, None)).await;
             failed += f.len();
             latencies.push(c.wall);
         }
@@ -191,7 +192,7 @@ pub async fn http_cost(report: &mut Report, args: &Args) -> anyhow::Result<()> {
             "Powertools FIFO worker",
             f64::NAN,
             "",
-            "not installed: see ../shared/peers",
+            &peer::missing("Powertools FIFO worker", "../shared/peers/powertools-fifo/setup.sh"),
         ),
     }
     Ok(())
@@ -202,7 +203,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Starts this binary again as the `@connections` stub, so its CPU is not counted as ours.
-async fn spawn_stub() -> anyhow::Result<(tokio::process::Child, String)> {
+async fn spawn_stub() -> anyhow::Result<(Guard<tokio::process::Child>, String)> {
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
         .arg("--serve-stub")
         .stdout(Stdio::piped())
@@ -218,7 +219,7 @@ async fn spawn_stub() -> anyhow::Result<(tokio::process::Child, String)> {
         .strip_prefix("STUB ")
         .context("stub announcement")?
         .to_owned();
-    Ok((child, url))
+    Ok((Guard::child(child), url))
 }
 
 pub async fn serve_stub() -> anyhow::Result<()> {

@@ -25,8 +25,9 @@ pub struct WorkerConfig {
     /// record is kept, hence how long a redelivery or a repeated send is recognised.
     pub idempotency_ttl: Duration,
     /// `IDEMPOTENCY_LOCK_SECONDS` (1 s to 12 h, default 30 s): how long a claim blocks other
-    /// deliveries of the same job; keep it below the queue's visibility timeout so a crashed
-    /// attempt does not block the redelivery.
+    /// deliveries of the same job at least; in Lambda a claim also lasts until the invocation's
+    /// deadline, so a job still running then is never run twice. Keep it below the queue's
+    /// visibility timeout so a crashed attempt does not block the redelivery.
     pub idempotency_lock: Duration,
 }
 

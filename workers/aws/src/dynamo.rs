@@ -10,7 +10,10 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use wsflow_core::envelope::now_millis;
-use wsflow_core::ports::{Claim, ConnectionStore, IdempotencyStore, PortError, ResultStore};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use wsflow_core::envelope::JobKey;
+use wsflow_core::ports::{Claim, ClaimToken, ConnectionStore, IdempotencyStore, PortError, ResultStore};
 use wsflow_core::Job;
 
 use crate::errors::classify;
@@ -189,30 +192,36 @@ impl ResultStore for DynamoResults {
 const IN_PROGRESS: &str = "IN_PROGRESS";
 const COMPLETED: &str = "COMPLETED";
 
-/// [`IdempotencyStore`] on the idempotency table, keyed by `id`: a claim is a conditional put of
-/// `status = IN_PROGRESS` with `lockExpiresAt` (epoch milliseconds) that also takes over expired
-/// records and dead claims, completion a put of `COMPLETED`, a release a delete. Every record
-/// carries a DynamoDB `ttl` (epoch seconds).
+/// [`IdempotencyStore`] on the idempotency table, keyed by `id` (the [`JobKey`]'s key): a claim
+/// is a conditional put of `status = IN_PROGRESS` with the payload hash, a claim token and
+/// `lockExpiresAt` (epoch milliseconds) that also takes over expired records and dead claims of
+/// the same payload; completion a put of `COMPLETED` with the result still to deliver
+/// (`pendingReply`, binary), removed once it is delivered; a release a delete conditioned on
+/// the claim token. Every record carries a DynamoDB `ttl` (epoch seconds).
 pub struct DynamoIdempotency {
     client: Client,
     table: String,
     ttl: Duration,
-    lock: Duration,
+}
+
+/// What a failed claim found in the table.
+struct Existing {
+    status: Option<String>,
+    payload_hash: Option<String>,
+    pending_reply: Option<Vec<u8>>,
 }
 
 impl DynamoIdempotency {
-    /// The store on the table named `table`: records live for `ttl`, and a claim blocks other
-    /// deliveries for `lock`.
-    pub fn new(client: Client, table: impl Into<String>, ttl: Duration, lock: Duration) -> Self {
+    /// The store on the table named `table`; records live for `ttl`.
+    pub fn new(client: Client, table: impl Into<String>, ttl: Duration) -> Self {
         DynamoIdempotency {
             client,
             table: table.into(),
             ttl,
-            lock,
         }
     }
 
-    async fn status(&self, key: &str) -> Result<Option<String>, PortError> {
+    async fn existing(&self, key: &str) -> Result<Option<Existing>, PortError> {
         let out = self
             .client
             .get_item()
@@ -222,75 +231,133 @@ impl DynamoIdempotency {
             .send()
             .await
             .map_err(classify)?;
-        Ok(out
-            .item
-            .and_then(|item| item.get("status").and_then(|v| v.as_s().ok()).cloned()))
+        let text = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| {
+            item.get(name).and_then(|v| v.as_s().ok()).cloned()
+        };
+        Ok(out.item.map(|item| Existing {
+            status: text(&item, "status"),
+            payload_hash: text(&item, "payloadHash"),
+            pending_reply: item
+                .get("pendingReply")
+                .and_then(|v| v.as_b().ok())
+                .map(|b| b.as_ref().to_vec()),
+        }))
     }
 }
 
 #[async_trait]
 impl IdempotencyStore for DynamoIdempotency {
-    async fn claim(&self, key: &str) -> Result<Claim, PortError> {
+    async fn claim(&self, job: &JobKey, lock_until_ms: u64) -> Result<Claim, PortError> {
         let now = now_millis();
+        let token = ClaimToken::new();
         // Free: no record, a record past its TTL (DynamoDB deletes expired items lazily), or a
-        // claim whose holder died before its lock expired.
+        // claim of the same payload whose holder died before its lock expired.
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .item("id", s(key))
+            .item("id", s(&job.key))
             .item("status", s(IN_PROGRESS))
-            .item("lockExpiresAt", n(now + self.lock.as_millis() as u64))
+            .item("payloadHash", s(&job.payload_hash))
+            .item("claimToken", s(&token.0))
+            .item("lockExpiresAt", n(lock_until_ms))
             .item("ttl", n(epoch_seconds_in(self.ttl)))
             .condition_expression(
-                "attribute_not_exists(id) OR #ttl < :now_s OR (#status = :in_progress AND lockExpiresAt < :now_ms)",
+                "attribute_not_exists(id) OR #ttl < :now_s OR (#status = :in_progress AND lockExpiresAt < :now_ms AND payloadHash = :hash)",
             )
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":now_s", n(now / 1000))
             .expression_attribute_values(":now_ms", n(now))
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+            .expression_attribute_values(":hash", s(&job.payload_hash))
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Claim::Acquired),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                match self.status(key).await?.as_deref() {
-                    Some(COMPLETED) => Ok(Claim::AlreadyDone),
-                    Some(_) => Ok(Claim::InProgress),
-                    // Released between our put and our read: let the redelivery claim it.
-                    None => Ok(Claim::InProgress),
+            Ok(_) => Ok(Claim::Acquired(token)),
+            Err(e) if is_condition_failure(&e) => Ok(match self.existing(&job.key).await? {
+                Some(existing) if existing.payload_hash.as_deref() != Some(&job.payload_hash) => {
+                    Claim::Conflict
                 }
-            }
+                Some(existing) if existing.status.as_deref() == Some(COMPLETED) => Claim::AlreadyDone {
+                    pending_reply: existing.pending_reply,
+                },
+                // Held, or released between our put and our read: let the redelivery claim it.
+                _ => Claim::InProgress,
+            }),
             Err(e) => Err(classify(e)),
         }
     }
 
-    async fn complete(&self, key: &str) -> Result<(), PortError> {
+    async fn complete(&self, job: &JobKey, pending_reply: Option<&[u8]>) -> Result<(), PortError> {
         self.client
             .put_item()
             .table_name(&self.table)
-            .item("id", s(key))
-            .item("status", s(COMPLETED))
-            .item("completedAt", n(now_millis()))
-            .item("ttl", n(epoch_seconds_in(self.ttl)))
+            .set_item(Some(completed_item(job, pending_reply, epoch_seconds_in(self.ttl))))
             .send()
             .await
             .map(drop)
             .map_err(classify)
     }
 
-    async fn release(&self, key: &str) -> Result<(), PortError> {
+    async fn reply_delivered(&self, job: &JobKey) -> Result<(), PortError> {
         self.client
-            .delete_item()
+            .update_item()
             .table_name(&self.table)
-            .key("id", s(key))
+            .key("id", s(&job.key))
+            .update_expression("REMOVE pendingReply")
+            .condition_expression("attribute_exists(id)")
             .send()
             .await
             .map(drop)
-            .map_err(classify)
+            .or_else(|e| if is_condition_failure(&e) { Ok(()) } else { Err(classify(e)) })
     }
+
+    async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("id", s(&job.key))
+            .condition_expression("claimToken = :token AND #status = :in_progress")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":token", s(&token.0))
+            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Not ours any more: a later delivery took over after our lock expired.
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
+fn completed_item(
+    job: &JobKey,
+    pending_reply: Option<&[u8]>,
+    ttl_seconds: u64,
+) -> std::collections::HashMap<String, AttributeValue> {
+    let mut item = std::collections::HashMap::from([
+        ("id".to_owned(), s(&job.key)),
+        ("status".to_owned(), s(COMPLETED)),
+        ("payloadHash".to_owned(), s(&job.payload_hash)),
+        ("completedAt".to_owned(), n(now_millis())),
+        ("ttl".to_owned(), n(ttl_seconds)),
+    ]);
+    if let Some(reply) = pending_reply {
+        item.insert("pendingReply".to_owned(), AttributeValue::B(Blob::new(reply)));
+    }
+    item
+}
+
+/// Whether a request failed only because its condition expression did not hold.
+fn is_condition_failure<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
 }

@@ -57,7 +57,6 @@ pub fn ports(sdk: &aws_config::SdkConfig, config: &WorkerConfig) -> Ports {
             dynamo,
             &config.idempotency_table,
             config.idempotency_ttl,
-            config.idempotency_lock,
         )),
         dead_letters: Arc::new(dead_letter::SqsDeadLetters::new(
             aws_sdk_sqs::Client::new(sdk),
@@ -73,6 +72,8 @@ pub fn processor(sdk: &aws_config::SdkConfig, config: &WorkerConfig, retry: Retr
         HandlerConfig {
             retry,
             fanout: config.broadcast_fanout,
+            lock: config.idempotency_lock,
+            ..HandlerConfig::default()
         },
     );
     BatchProcessor::new(handler, config.group_concurrency)

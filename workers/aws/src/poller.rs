@@ -114,7 +114,7 @@ async fn process_with_heartbeat(
     batch: &Batch,
 ) -> Vec<String> {
     let period = (options.visibility_timeout / 2).max(Duration::from_secs(1));
-    let work = processor.process(&batch.records);
+    let work = processor.process(&batch.records, None);
     tokio::pin!(work);
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {

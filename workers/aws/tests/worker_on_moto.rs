@@ -223,7 +223,7 @@ async fn a_redelivered_job_does_not_write_twice() {
         .is_empty());
     let first = stored_at().await;
     // A lost delete: SQS delivers the same message (same dedup id) again.
-    assert!(h.processor.process(&[record]).await.is_empty());
+    assert!(h.processor.process(&[record], None).await.is_empty());
 
     assert_eq!(stored_at().await, first, "the second delivery did not write");
     let posts = h.stub.posts_to("connS");

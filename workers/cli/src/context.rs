@@ -36,6 +36,7 @@ impl Context {
             .sdk
             .to_builder()
             .retry_config(wsflow_aws::sdk::retry_config(Retries::Caller))
+            .timeout_config(wsflow_aws::sdk::timeout_config(Retries::Caller))
             .build();
         Ok(wsflow_aws::processor(&sdk, &config, RetryPolicy::default()))
     }

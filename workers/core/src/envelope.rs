@@ -224,6 +224,36 @@ impl Job {
     }
 }
 
+/// A job's identity for idempotency, the same on every delivery, redrive and replay of its
+/// message (SQS replaces a FIFO message's deduplication id when it dead-letters it, so that id
+/// cannot be the key): `{source}#{task}#{requestId}`, and a SHA-256 of its canonical envelope so
+/// that a reused key with a different payload is told apart from a repeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobKey {
+    /// `{source}#{task}#{requestId}` (at most 128 characters of request id, so it stays far
+    /// below DynamoDB's 2,048-byte key limit).
+    pub key: String,
+    /// Lower-case hex SHA-256 of [`Job::to_body`] (fields in a fixed order, objects sorted).
+    pub payload_hash: String,
+}
+
+impl Job {
+    /// This job's [`JobKey`].
+    pub fn key(&self) -> JobKey {
+        use sha2::Digest;
+        let source = serde_json::to_value(self.source).expect("sources serialize");
+        JobKey {
+            key: format!(
+                "{}#{}#{}",
+                source.as_str().unwrap_or_default(),
+                self.task.as_str(),
+                self.request_id
+            ),
+            payload_hash: hex::encode(sha2::Sha256::digest(self.to_body().as_bytes())),
+        }
+    }
+}
+
 /// What can still be learnt from a body that failed validation, so the client can be told why.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobRef {

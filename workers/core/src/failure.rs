@@ -32,6 +32,16 @@ pub enum Reason {
     /// `workflow_failed`: the Step Functions execution a `workflow-result` reports failed; the
     /// client is told, the message is not dead-lettered.
     WorkflowFailed,
+    /// `reply_too_large`: the job ran, but its result exceeds the 128 KB payload limit of a
+    /// WebSocket message, so it cannot be posted; the client gets this short error instead.
+    ReplyTooLarge,
+    /// `reply_refused`: the job ran, but `@connections` refused its result for good (a 4xx other
+    /// than 410 and throttling).
+    ReplyRefused,
+    /// `idempotency_conflict`: a job with the same identity (source, task and `requestId`) was
+    /// already taken with a different payload; the new one is refused rather than treated as a
+    /// repeat.
+    IdempotencyConflict,
 }
 
 impl Reason {
@@ -50,6 +60,9 @@ impl Reason {
             Reason::InvalidData => "invalid_data",
             Reason::TaskFailed => "task_failed",
             Reason::WorkflowFailed => "workflow_failed",
+            Reason::ReplyTooLarge => "reply_too_large",
+            Reason::ReplyRefused => "reply_refused",
+            Reason::IdempotencyConflict => "idempotency_conflict",
         }
     }
 }

@@ -45,7 +45,7 @@
 //!     body: job.to_body(),
 //!     ..Default::default()
 //! };
-//! assert!(processor.process(&[record]).await.is_empty()); // no batchItemFailures
+//! assert!(processor.process(&[record], None).await.is_empty()); // no batchItemFailures
 //! let posts = backend.posts_by_connection();
 //! assert_eq!(posts["L0SM9cOFvHcCIhw="][0]["data"], json!({ "received": "hello" }));
 //! # }

@@ -7,16 +7,27 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::envelope::Job;
+use crate::envelope::{Job, JobKey};
 use crate::failure::Failure;
 use crate::ports::{
-    Claim, ConnectionApi, ConnectionStore, DeadLetterQueue, IdempotencyStore, PortError, Ports, PostError,
+    Claim, ClaimToken, ConnectionApi, ConnectionStore, DeadLetterQueue, IdempotencyStore, PortError, Ports, PostError,
     ResultStore,
 };
 use crate::record::Record;
 
 /// Decides the fate of one post: `None` delivers it.
 pub type PostFault = Box<dyn Fn(&str, &[u8]) -> Option<PostError> + Send + Sync>;
+
+/// One job's idempotency record in a [`MemoryBackend`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryClaim {
+    /// The payload hash the key was first claimed with.
+    pub payload_hash: String,
+    /// `Some(token)` while claimed, `None` once completed.
+    pub token: Option<ClaimToken>,
+    /// A completed job's undelivered result.
+    pub pending_reply: Option<Vec<u8>>,
+}
 
 /// Every port in one in-memory value; [`MemoryBackend::ports`] hands it out as [`Ports`]. The
 /// fields are public so tests can seed and inspect them.
@@ -36,8 +47,8 @@ pub struct MemoryBackend {
     pub results: Mutex<HashMap<String, Job>>,
     /// How many times `put` was called, including rewrites of the same request id.
     pub result_writes: Mutex<usize>,
-    /// Idempotency records by key: `false` while claimed, `true` once completed.
-    pub done: Mutex<HashMap<String, bool>>,
+    /// Idempotency records by key.
+    pub idempotency: Mutex<HashMap<String, MemoryClaim>>,
     /// Forwarded records with their failure, in order.
     pub dead_letters: Mutex<Vec<(Record, Failure)>>,
 }
@@ -151,30 +162,58 @@ impl ResultStore for MemoryBackend {
     }
 }
 
+// Locks never expire here: tests that need a takeover release the claim.
 #[async_trait]
 impl IdempotencyStore for MemoryBackend {
-    async fn claim(&self, key: &str) -> Result<Claim, PortError> {
+    async fn claim(&self, job: &JobKey, _lock_until_ms: u64) -> Result<Claim, PortError> {
         self.io().await;
-        let mut done = self.done.lock().unwrap();
-        Ok(match done.get(key) {
-            Some(true) => Claim::AlreadyDone,
-            Some(false) => Claim::InProgress,
+        let mut records = self.idempotency.lock().unwrap();
+        Ok(match records.get(&job.key) {
+            Some(record) if record.payload_hash != job.payload_hash => Claim::Conflict,
+            Some(MemoryClaim { token: Some(_), .. }) => Claim::InProgress,
+            Some(record) => Claim::AlreadyDone {
+                pending_reply: record.pending_reply.clone(),
+            },
             None => {
-                done.insert(key.to_owned(), false);
-                Claim::Acquired
+                let token = ClaimToken::new();
+                records.insert(
+                    job.key.clone(),
+                    MemoryClaim {
+                        payload_hash: job.payload_hash.clone(),
+                        token: Some(token.clone()),
+                        pending_reply: None,
+                    },
+                );
+                Claim::Acquired(token)
             }
         })
     }
 
-    async fn complete(&self, key: &str) -> Result<(), PortError> {
+    async fn complete(&self, job: &JobKey, pending_reply: Option<&[u8]>) -> Result<(), PortError> {
         self.io().await;
-        self.done.lock().unwrap().insert(key.to_owned(), true);
+        let record = MemoryClaim {
+            payload_hash: job.payload_hash.clone(),
+            token: None,
+            pending_reply: pending_reply.map(<[u8]>::to_vec),
+        };
+        self.idempotency.lock().unwrap().insert(job.key.clone(), record);
         Ok(())
     }
 
-    async fn release(&self, key: &str) -> Result<(), PortError> {
+    async fn reply_delivered(&self, job: &JobKey) -> Result<(), PortError> {
         self.io().await;
-        self.done.lock().unwrap().remove(key);
+        if let Some(record) = self.idempotency.lock().unwrap().get_mut(&job.key) {
+            record.pending_reply = None;
+        }
+        Ok(())
+    }
+
+    async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError> {
+        self.io().await;
+        let mut records = self.idempotency.lock().unwrap();
+        if records.get(&job.key).is_some_and(|r| r.token.as_ref() == Some(token)) {
+            records.remove(&job.key);
+        }
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::envelope::Job;
+use crate::envelope::{Job, JobKey};
 use crate::failure::Failure;
 use crate::record::Record;
 
@@ -61,26 +61,57 @@ pub trait ResultStore: Send + Sync {
 }
 
 /// The outcome of [`IdempotencyStore::claim`] for one delivery of a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This delivery owns the job: run it, then `complete` or `release`.
-    Acquired,
-    /// An earlier delivery completed the job: acknowledge without side effects.
-    AlreadyDone,
+    /// This delivery owns the job: run it, then `complete` it or `release` the claim.
+    Acquired(ClaimToken),
+    /// An earlier delivery did the job's effect. `pending_reply` is its result message when that
+    /// has not been delivered yet: post it (and only it), then call `reply_delivered`.
+    AlreadyDone {
+        /// The undelivered result payload, if any.
+        pending_reply: Option<Vec<u8>>,
+    },
     /// Another delivery is running it right now (its lock has not expired).
     InProgress,
+    /// The key was taken by a job with a different payload: this is not a repeat of that job.
+    Conflict,
 }
 
-/// Records processed jobs so that SQS' at-least-once delivery does not repeat side effects.
+/// Proof of one delivery's claim: releasing takes it, so a delivery whose lock expired cannot
+/// remove the claim a later delivery took meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimToken(pub String);
+
+impl ClaimToken {
+    /// A fresh random token.
+    pub fn new() -> ClaimToken {
+        ClaimToken(format!("{:032x}", rand::random::<u128>()))
+    }
+}
+
+impl Default for ClaimToken {
+    fn default() -> Self {
+        ClaimToken::new()
+    }
+}
+
+/// Records jobs by their [`JobKey`] so that SQS' at-least-once delivery, redrives and replays do
+/// not repeat side effects. A job's record goes: claimed (locked until a time), then completed
+/// with its result still to deliver, then completed and delivered.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims the job `key` (a [`Record::idempotency_key`]) for this delivery, unless it is
-    /// done or held by another delivery whose lock has not expired.
-    async fn claim(&self, key: &str) -> Result<Claim, PortError>;
-    /// Marks the claimed job done: later deliveries get [`Claim::AlreadyDone`].
-    async fn complete(&self, key: &str) -> Result<(), PortError>;
-    /// Drops the claim of a job that did not complete, so that a redelivery may run it.
-    async fn release(&self, key: &str) -> Result<(), PortError>;
+    /// Claims the job for this delivery until `lock_until_ms` (epoch milliseconds), unless it is
+    /// done, held by another delivery whose lock has not expired, or its key is taken by a
+    /// different payload.
+    async fn claim(&self, job: &JobKey, lock_until_ms: u64) -> Result<Claim, PortError>;
+    /// Records the job's effect as done, keeping `pending_reply` (its result message) until
+    /// [`reply_delivered`](Self::reply_delivered): later deliveries only deliver the reply.
+    async fn complete(&self, job: &JobKey, pending_reply: Option<&[u8]>) -> Result<(), PortError>;
+    /// Drops the pending reply of a completed job: later deliveries acknowledge without posting.
+    async fn reply_delivered(&self, job: &JobKey) -> Result<(), PortError>;
+    /// Drops this delivery's claim of a job that did not complete, so that a redelivery may run
+    /// it. A claim that is no longer `token`'s is left alone.
+    async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError>;
 }
 
 /// Where permanently failed messages go, with the reason attached.
@@ -120,12 +151,15 @@ pub fn dead_letter_attributes(
     attrs.insert(attr::ERROR_REASON.to_owned(), failure.reason.as_str().to_owned());
     attrs.insert(
         attr::ERROR_MESSAGE.to_owned(),
-        truncate_chars(&failure.message, 1024),
+        attribute_value(&failure.message, 1024),
     );
     if let Some(task) = job_ref.task {
-        attrs.insert(attr::TASK.to_owned(), truncate_chars(&task, 256));
+        attrs.insert(attr::TASK.to_owned(), attribute_value(&task, 256));
     }
-    let first = record.attributes.get(attr::FIRST_FAILURE_AT).cloned();
+    let first = record
+        .attributes
+        .get(attr::FIRST_FAILURE_AT)
+        .map(|t| attribute_value(t, 32));
     attrs.insert(
         attr::FIRST_FAILURE_AT.to_owned(),
         first.unwrap_or_else(|| now_millis.to_string()),
@@ -134,13 +168,27 @@ pub fn dead_letter_attributes(
         if attrs.len() == MAX_MESSAGE_ATTRIBUTES {
             break;
         }
-        attrs.entry(name.clone()).or_insert_with(|| value.clone());
+        attrs
+            .entry(name.clone())
+            .or_insert_with(|| attribute_value(value, usize::MAX));
     }
     attrs
 }
 
-fn truncate_chars(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
+/// `value` cut to `max` characters, with every character SQS refuses in an attribute value
+/// replaced by U+FFFD. SQS allows `#x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
+/// #x10000-#x10FFFF` (SendMessage, MessageAttributeValue): a job whose task holds a control
+/// character must still reach the DLQ with its reason.
+pub fn attribute_value(value: &str, max: usize) -> String {
+    value
+        .chars()
+        .take(max)
+        .map(|c| if sqs_allows(c) { c } else { '\u{FFFD}' })
+        .collect()
+}
+
+fn sqs_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Everything a job handler talks to.
@@ -156,4 +204,30 @@ pub struct Ports {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Where permanently failed messages are forwarded.
     pub dead_letters: Arc<dyn DeadLetterQueue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failure::Reason;
+
+    #[test]
+    fn attribute_values_keep_what_sqs_allows_and_replace_the_rest() {
+        assert_eq!(attribute_value("a\tb\nc\rd é 😀", 100), "a\tb\nc\rd é 😀");
+        assert_eq!(attribute_value("x\u{0}y\u{1b}z\u{FFFF}", 100), "x\u{FFFD}y\u{FFFD}z\u{FFFD}");
+        assert_eq!(attribute_value("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn a_task_with_control_characters_yields_valid_attributes() {
+        let record = Record {
+            body: r#"{"task":"no\u0000tify\u0007"}"#.into(),
+            attributes: [("Extra".to_owned(), "ok".to_owned())].into(),
+            ..Default::default()
+        };
+        let failure = Failure::new(Reason::UnknownTask, "unknown task `no\u{0}tify\u{7}`");
+        let attrs = dead_letter_attributes(&record, &failure, 1);
+        assert_eq!(attrs[attr::TASK], "no\u{FFFD}tify\u{FFFD}");
+        assert!(attrs.values().all(|v| v.chars().all(sqs_allows)), "{attrs:?}");
+    }
 }

@@ -1,8 +1,11 @@
 //! FIFO-aware partial batch processing: ordered within a message group, concurrent across
 //! groups, and a group stops at its first failure so that no message overtakes an earlier one.
 
+use std::time::Duration;
+
 use futures::stream::{self, StreamExt};
 
+use crate::envelope::now_millis;
 use crate::handler::{Disposition, JobHandler};
 use crate::record::Record;
 
@@ -29,13 +32,16 @@ impl BatchProcessor {
     }
 
     /// Processes a batch and returns the message ids to report as `batchItemFailures`, in
-    /// batch order: each group's first failure and every later message of that group.
-    pub async fn process(&self, records: &[Record]) -> Vec<String> {
+    /// batch order: each group's first failure and every later message of that group. With a
+    /// `deadline` (epoch milliseconds, a Lambda invocation's), no job starts too close to it
+    /// (see [`HandlerConfig::deadline_reserve`](crate::HandlerConfig::deadline_reserve)): the
+    /// jobs not started are reported too, so the batch is not killed half done.
+    pub async fn process(&self, records: &[Record], deadline: Option<u64>) -> Vec<String> {
         // Futures are built before they enter the stream: a closure inside the stream would make
         // the whole future lose `Send` (rust-lang/rust#102211).
         let groups: Vec<_> = group_indices(records)
             .into_iter()
-            .map(|indices| self.process_group(records, indices))
+            .map(|indices| self.process_group(records, indices, deadline))
             .collect();
         let failed: Vec<Vec<usize>> = stream::iter(groups)
             .buffer_unordered(self.group_concurrency)
@@ -50,9 +56,16 @@ impl BatchProcessor {
     }
 
     /// Runs one group in order; returns the indices left unprocessed or failed.
-    async fn process_group(&self, records: &[Record], indices: Vec<usize>) -> Vec<usize> {
+    async fn process_group(&self, records: &[Record], indices: Vec<usize>, deadline: Option<u64>) -> Vec<usize> {
         for (position, &index) in indices.iter().enumerate() {
-            if self.handler.handle(&records[index]).await == Disposition::Retry {
+            if !self.handler.may_start(deadline) {
+                tracing::info!(
+                    not_started = indices.len() - position,
+                    "too close to the invocation deadline; the group's remaining messages return to the queue"
+                );
+                return indices[position..].to_vec();
+            }
+            if self.handle_before(&records[index], deadline).await == Disposition::Retry {
                 let skipped = indices.len() - position - 1;
                 if skipped > 0 {
                     tracing::info!(
@@ -65,6 +78,29 @@ impl BatchProcessor {
             }
         }
         Vec::new()
+    }
+}
+
+/// Time kept after cutting a job off at the deadline, to send the invocation's response.
+const RESPONSE_MARGIN: Duration = Duration::from_secs(1);
+
+impl BatchProcessor {
+    /// Handles one record, cut off shortly before `deadline`: a job still running then comes
+    /// back as a failure (its claim lasts until the deadline, so no other delivery runs it
+    /// meanwhile) instead of the whole invocation being killed with the batch in hand.
+    async fn handle_before(&self, record: &Record, deadline: Option<u64>) -> Disposition {
+        let handling = self.handler.handle(record, deadline);
+        let Some(deadline) = deadline else {
+            return handling.await;
+        };
+        let left = Duration::from_millis(deadline.saturating_sub(now_millis()));
+        match tokio::time::timeout(left.saturating_sub(RESPONSE_MARGIN), handling).await {
+            Ok(disposition) => disposition,
+            Err(_) => {
+                tracing::warn!(message_id = %record.message_id, "job cut off at the invocation deadline");
+                Disposition::Retry
+            }
+        }
     }
 }
 

@@ -9,7 +9,8 @@ pub struct Record {
     pub message_id: String,
     /// FIFO `MessageGroupId`; `None` on standard queues, where every message stands alone.
     pub group_id: Option<String>,
-    /// FIFO `MessageDeduplicationId`; `None` on standard queues.
+    /// FIFO `MessageDeduplicationId`; `None` on standard queues. Not the job's identity: SQS
+    /// replaces it when it dead-letters the message (see [`Job::key`](crate::Job::key)).
     pub dedup_id: Option<String>,
     /// SQS `ApproximateReceiveCount`: 1 on the first delivery.
     pub receive_count: u32,
@@ -40,11 +41,5 @@ impl Record {
             body,
             attributes: attributes.into_iter().collect(),
         }
-    }
-
-    /// The key that identifies the job across redeliveries: the producer's deduplication id
-    /// (the route's request id, the workflow's execution name) or else the SQS message id.
-    pub fn idempotency_key(&self) -> &str {
-        self.dedup_id.as_deref().unwrap_or(&self.message_id)
     }
 }

@@ -29,7 +29,7 @@ fn notify(id: &str, group: &str) -> Record {
 }
 
 fn processor(backend: &Arc<MemoryBackend>, retry: RetryPolicy) -> BatchProcessor {
-    let handler = JobHandler::new(backend.ports(), HandlerConfig { retry, fanout: 4 });
+    let handler = JobHandler::new(backend.ports(), HandlerConfig { retry, fanout: 4, ..HandlerConfig::default() });
     BatchProcessor::new(handler, 4)
 }
 
@@ -73,7 +73,7 @@ async fn a_failed_group_stops_while_other_groups_finish_in_order() {
     );
     let batch = interleaved_batch();
 
-    let failures = processor(&backend, RetryPolicy::none()).process(&batch).await;
+    let failures = processor(&backend, RetryPolicy::none()).process(&batch, None).await;
 
     assert_eq!(
         failures,
@@ -120,10 +120,10 @@ async fn redelivery_repeats_only_what_did_not_finish() {
         .collect();
     let processor = processor(&backend, RetryPolicy::none());
 
-    assert_eq!(processor.process(&batch).await, ["m-b2", "m-b3"]);
+    assert_eq!(processor.process(&batch, None).await, ["m-b2", "m-b3"]);
     flaky.store(0, Ordering::SeqCst);
     // SQS redelivers the whole batch (the acknowledged messages too, as after a lost delete).
-    assert!(processor.process(&batch).await.is_empty());
+    assert!(processor.process(&batch, None).await.is_empty());
 
     let posts = backend.posts_by_connection();
     assert_eq!(
@@ -153,7 +153,7 @@ async fn transient_failures_are_retried_inside_the_invocation() {
         max_delay: Duration::from_millis(5),
     };
 
-    let failures = processor(&backend, retry).process(&[notify("x1", "connX")]).await;
+    let failures = processor(&backend, retry).process(&[notify("x1", "connX")], None).await;
 
     assert!(failures.is_empty());
     assert_eq!(attempts.load(Ordering::SeqCst), 3);
@@ -166,7 +166,7 @@ async fn a_malformed_body_is_dead_lettered_and_the_group_connection_is_told() {
     let mut bad = notify("z1", "connZ");
     bad.body = "{not json".into();
 
-    let failures = processor(&backend, RetryPolicy::none()).process(&[bad]).await;
+    let failures = processor(&backend, RetryPolicy::none()).process(&[bad], None).await;
 
     assert!(
         failures.is_empty(),
@@ -193,7 +193,7 @@ async fn broadcast_reaches_subscribers_and_prunes_gone_ones() {
         record("s3", "gone1", "subscribe", json!({"topic": "news"})),
     ];
     let processor = processor(&backend, RetryPolicy::none());
-    assert!(processor.process(&batch).await.is_empty());
+    assert!(processor.process(&batch, None).await.is_empty());
     disconnected.store(1, Ordering::SeqCst);
 
     let cast = record(
@@ -202,7 +202,7 @@ async fn broadcast_reaches_subscribers_and_prunes_gone_ones() {
         "broadcast",
         json!({"topic": "news", "message": "hi"}),
     );
-    assert!(processor.process(&[cast]).await.is_empty());
+    assert!(processor.process(&[cast], None).await.is_empty());
 
     let posts = backend.posts_by_connection();
     for sub in ["sub1", "sub2"] {

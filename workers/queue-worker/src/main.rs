@@ -22,14 +22,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let processor = wsflow_aws::processor(&sdk, &config, RetryPolicy::default());
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, lambda_runtime::Error>(handle(processor, event.payload).await)
+        let deadline = event.context.deadline;
+        Ok::<_, lambda_runtime::Error>(handle(processor, event.payload, deadline).await)
     }))
     .await
 }
 
-async fn handle(processor: &BatchProcessor, event: SqsEvent) -> SqsBatchResponse {
+/// `deadline` is the invocation's, in epoch milliseconds (the Runtime API's
+/// `Lambda-Runtime-Deadline-Ms`): jobs not started before it are reported as failures.
+async fn handle(processor: &BatchProcessor, event: SqsEvent, deadline: u64) -> SqsBatchResponse {
     let records: Vec<Record> = event.records.into_iter().map(record_from_event).collect();
-    let failed = processor.process(&records).await;
+    let failed = processor.process(&records, Some(deadline)).await;
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failed
         .into_iter()

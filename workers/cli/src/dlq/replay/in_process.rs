@@ -31,7 +31,7 @@ impl InProcess {
     /// message, `Ok` where the handler is done with the job.
     pub async fn run(&self, messages: &[Message]) -> Vec<Result<(), String>> {
         let records: Vec<Record> = messages.iter().cloned().map(record_from_message).collect();
-        let failed = self.processor.process(&records).await;
+        let failed = self.processor.process(&records, None).await;
         records
             .iter()
             .map(|r| match failed.contains(&r.message_id) {
