@@ -1,5 +1,5 @@
-//! One `$connect` authorization: the token, the key its algorithm calls for, the decision, the
-//! log line and the answer.
+//! One `$connect` authorization: the origin header, the token, the key its algorithm calls for,
+//! the decision, the log line and the answer.
 
 use aws_config::SdkConfig;
 use jsonwebtoken::{decode_header, Algorithm};
@@ -9,11 +9,13 @@ use serde_json::Value;
 use crate::config::AuthorizerConfig;
 use crate::decision::Decision;
 use crate::jwks::{Jwks, JwksError};
+use crate::origin::{self, ORIGIN_HEADER};
 use crate::request::ConnectRequest;
-use crate::secret::{SecretError, SharedSecret};
+use crate::secret::{CachedSecret, SecretError, SharedSecret};
 use crate::verification::{verify, Expected};
 
-/// No key to check tokens with: an outage or a misconfiguration, not the client's fault.
+/// No key or origin secret to check a handshake with: an outage or a misconfiguration, not the
+/// client's fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
     /// The HS256 key could not be read from Secrets Manager.
@@ -22,11 +24,30 @@ pub enum KeyError {
     /// The RS256 key set could not be fetched or read.
     #[error(transparent)]
     Jwks(#[from] JwksError),
+    /// The origin secret could not be read from Secrets Manager.
+    #[error("origin secret: {0}")]
+    Origin(SecretError),
 }
 
-/// The `$connect` authorizer: what a token must claim, and the keys the configuration names (the
-/// HS256 secret, the RS256 key set), each loaded on first use and kept for the process lifetime.
+impl KeyError {
+    /// The invocation's failure: any message but `Unauthorized`, so API Gateway answers 500.
+    fn diagnostic(&self) -> Diagnostic {
+        let what = match self {
+            KeyError::Origin(_) => "the origin secret",
+            KeyError::Secret(_) | KeyError::Jwks(_) => "the token verification key",
+        };
+        Diagnostic {
+            error_type: "KeyUnavailable".into(),
+            error_message: format!("{what} is unavailable"),
+        }
+    }
+}
+
+/// The `$connect` authorizer: the origin secret a handshake must carry (when configured), what a
+/// token must claim, and the keys the configuration names (the HS256 secret, the RS256 key set),
+/// each loaded on first use and kept for the process lifetime.
 pub struct Authorizer {
+    origin: Option<CachedSecret<String>>,
     expected: Expected,
     secret: Option<SharedSecret>,
     jwks: Option<Jwks>,
@@ -35,7 +56,12 @@ pub struct Authorizer {
 impl Authorizer {
     /// Reads no key yet: each is loaded on the first token that needs it.
     pub fn new(config: &AuthorizerConfig, sdk: &SdkConfig) -> std::io::Result<Authorizer> {
+        let secrets = || aws_sdk_secretsmanager::Client::new(sdk);
         Ok(Authorizer {
+            origin: config
+                .origin_secret_id
+                .as_deref()
+                .map(|id| CachedSecret::new(secrets(), id, "origin secret", str::to_owned)),
             expected: Expected {
                 audience: config.audience.clone(),
                 issuer: config.issuer.clone(),
@@ -43,32 +69,42 @@ impl Authorizer {
             secret: config
                 .secret_id
                 .as_deref()
-                .map(|id| SharedSecret::new(aws_sdk_secretsmanager::Client::new(sdk), id)),
+                .map(|id| SharedSecret::hs256(secrets(), id)),
             jwks: config.jwks_url.clone().map(Jwks::new).transpose()?,
         })
     }
 
-    /// The invocation's result. A missing key fails with another message than `Unauthorized`,
-    /// so API Gateway answers 500: clients are not told their valid token is bad.
+    /// The invocation's result. A missing key or origin secret fails with another message than
+    /// `Unauthorized`, so API Gateway answers 500: clients are not told their valid token is bad.
     pub async fn handle(&self, request: ConnectRequest) -> Result<Value, Diagnostic> {
         let connection_id = request
             .request_context
             .connection_id
             .as_deref()
             .unwrap_or_default();
-        match self.decide(request.token()).await {
+        match self.authorize(&request).await {
             Ok(decision) => {
                 log(&decision, connection_id);
                 decision.response(&request.method_arn)
             }
             Err(e) => {
-                tracing::error!(connection_id, error = %e, "no key to verify the token with");
-                Err(Diagnostic {
-                    error_type: "KeyUnavailable".into(),
-                    error_message: "the token verification key is unavailable".into(),
-                })
+                tracing::error!(connection_id, error = %e, "no key to verify the handshake with");
+                Err(e.diagnostic())
             }
         }
+    }
+
+    /// Decides on a handshake: with an origin secret configured, one without the right
+    /// [`ORIGIN_HEADER`] is unauthorized before its token is looked at; otherwise as
+    /// [`Authorizer::decide`] on its token.
+    pub async fn authorize(&self, request: &ConnectRequest) -> Result<Decision, KeyError> {
+        if let Some(origin) = &self.origin {
+            let secret = origin.get().await.map_err(KeyError::Origin)?;
+            if let Err(reason) = origin::check(secret, request.header(ORIGIN_HEADER)) {
+                return Ok(Decision::unauthorized(reason));
+            }
+        }
+        self.decide(request.token()).await
     }
 
     /// Decides on `token` (from [`ConnectRequest::token`]; `None` when the client sent none). The
@@ -83,7 +119,7 @@ impl Authorizer {
             return Ok(Decision::unauthorized("malformed token"));
         };
         match (header.alg, &self.secret, &self.jwks) {
-            (Algorithm::HS256, Some(secret), _) => Ok(verify(token, secret.key().await?, &self.expected)),
+            (Algorithm::HS256, Some(secret), _) => Ok(verify(token, secret.get().await?, &self.expected)),
             (Algorithm::RS256, _, Some(jwks)) => {
                 let Some(kid) = header.kid else {
                     return Ok(Decision::unauthorized("no key id"));
@@ -132,6 +168,7 @@ mod tests {
             issuer: None,
             secret_id: secret_id.map(str::to_owned),
             jwks_url: jwks_url.map(|u| u.parse().unwrap()),
+            origin_secret_id: None,
         };
         let sdk = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())

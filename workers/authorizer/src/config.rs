@@ -4,8 +4,9 @@
 use hyper::Uri;
 use wsflow_aws::ConfigError;
 
-/// What the authorizer accepts: the audience (and optionally the issuer) a token must name, and
-/// its key sources, at least one of `secret_id` and `jwks_url`. Values are trimmed.
+/// What the authorizer accepts: the audience (and optionally the issuer) a token must name, its
+/// key sources, at least one of `secret_id` and `jwks_url`, and optionally the origin secret
+/// every handshake must carry. Values are trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizerConfig {
     /// `JWT_AUDIENCE`: every accepted token's `aud` must contain it.
@@ -16,6 +17,9 @@ pub struct AuthorizerConfig {
     pub secret_id: Option<String>,
     /// `JWKS_URL`: where the RS256 public keys are published.
     pub jwks_url: Option<Uri>,
+    /// `ORIGIN_SECRET_ID`: the Secrets Manager secret whose SecretString CloudFront sends as the
+    /// `X-Origin-Verify` header; when set, a handshake without it is unauthorized.
+    pub origin_secret_id: Option<String>,
 }
 
 impl AuthorizerConfig {
@@ -48,6 +52,7 @@ impl AuthorizerConfig {
             issuer: optional("JWT_ISSUER"),
             secret_id,
             jwks_url,
+            origin_secret_id: optional("ORIGIN_SECRET_ID"),
         })
     }
 }
@@ -86,6 +91,24 @@ mod tests {
         assert_eq!(config.secret_id.as_deref(), Some("wsflow/jwt-signing-key"));
         assert_eq!(config.jwks_url, None);
         assert_eq!(config.issuer, None);
+        assert_eq!(config.origin_secret_id, None);
+    }
+
+    #[test]
+    fn the_origin_secret_is_optional_and_trimmed() {
+        let config = load(&[
+            ("JWT_AUDIENCE", "wsflow"),
+            ("JWT_SECRET_ID", "s"),
+            ("ORIGIN_SECRET_ID", " wsflow/origin-verify "),
+        ])
+        .unwrap();
+        assert_eq!(config.origin_secret_id.as_deref(), Some("wsflow/origin-verify"));
+        let blank = load(&[
+            ("JWT_AUDIENCE", "wsflow"),
+            ("JWT_SECRET_ID", "s"),
+            ("ORIGIN_SECRET_ID", ""),
+        ]);
+        assert_eq!(blank.unwrap().origin_secret_id, None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The Lambda REQUEST authorizer of wsflow's WebSocket `$connect` route: it finds the client's
-//! JWT, verifies it and answers API Gateway with an IAM policy. Also the minting of the HS256
+//! The Lambda REQUEST authorizer of wsflow's WebSocket `$connect` route: it checks that the
+//! handshake came through CloudFront (when configured), finds the client's JWT, verifies it and
+//! answers API Gateway with an IAM policy. Also the minting of the HS256
 //! tokens it accepts, for `wsflow token` and tests.
 //!
 //! A [`ConnectRequest`] is the event API Gateway sends; [`ConnectRequest::token`] finds the token
@@ -13,14 +14,19 @@
 //! with a [`VerificationKey`](verification::VerificationKey), which fixes the algorithm: the
 //! token's header never chooses how its signature is checked.
 //!
+//! With `ORIGIN_SECRET_ID` set, every handshake must first carry the origin secret CloudFront adds
+//! as the `X-Origin-Verify` header ([`origin`]), compared in constant time; one without it
+//! bypassed CloudFront and is unauthorized whatever its token.
+//!
 //! The outcome is a [`Decision`], and [`Decision::response`] the answer API Gateway expects:
 //!
+//! - a missing or wrong origin header: `Unauthorized` (401);
 //! - no usable token (missing, malformed, forged, expired, …): the function fails with the
 //!   message `Unauthorized`, which API Gateway answers with 401;
 //! - a genuine token issued for another audience or issuer: a `Deny` policy (403);
 //! - otherwise an `Allow` policy for the route, with the token's `sub` as `context.userId`.
 //!
-//! A key that cannot be loaded is an outage, not the client's fault: the invocation fails with
+//! A key or origin secret that cannot be loaded is an outage, not the client's fault: the invocation fails with
 //! another message, which API Gateway answers with 500.
 //!
 //! [`mint::mint`] signs a [`mint::Grant`] (subject, audience, issuer, lifetime) with an HS256 key
@@ -33,6 +39,7 @@ pub mod config;
 pub mod decision;
 pub mod jwks;
 pub mod mint;
+pub mod origin;
 pub mod request;
 pub mod secret;
 pub mod verification;

@@ -23,6 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         issuer = config.issuer.as_deref(),
         hs256 = config.secret_id.is_some(),
         rs256 = config.jwks_url.is_some(),
+        origin_check = config.origin_secret_id.is_some(),
         "authorizer configured"
     );
     let authorizer = &authorizer;

@@ -41,13 +41,19 @@ impl ConnectRequest {
         self.bearer_token().or_else(|| self.query_token())
     }
 
-    fn bearer_token(&self) -> Option<&str> {
+    /// The value of the header `name`, whatever the case the client wrote it in (HTTP header
+    /// names are case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
         let (_, value) = self
             .headers
             .as_ref()?
             .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))?;
-        let (scheme, token) = value.trim().split_once(' ')?;
+            .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))?;
+        Some(value)
+    }
+
+    fn bearer_token(&self) -> Option<&str> {
+        let (scheme, token) = self.header("authorization")?.trim().split_once(' ')?;
         non_empty(token).filter(|_| scheme.eq_ignore_ascii_case("bearer"))
     }
 
@@ -110,6 +116,14 @@ mod tests {
             let r = request(headers.clone(), json!({ "token": "from-query" }));
             assert_eq!(r.token(), Some("from-query"), "{headers}");
         }
+    }
+
+    #[test]
+    fn headers_are_found_whatever_their_case() {
+        let r = request(json!({ "x-origin-verify": "v" }), json!(null));
+        assert_eq!(r.header("X-Origin-Verify"), Some("v"));
+        assert_eq!(r.header("X-Other"), None);
+        assert_eq!(request(json!(null), json!(null)).header("X-Origin-Verify"), None);
     }
 
     #[test]

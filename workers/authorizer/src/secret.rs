@@ -1,4 +1,5 @@
-//! The HS256 key, a Secrets Manager secret's SecretString (its bytes as they are).
+//! Secrets Manager secrets the authorizer reads: the HS256 key (the SecretString's bytes as they
+//! are) and the origin secret CloudFront sends (see [`crate::origin`]).
 
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::Client;
@@ -6,14 +7,14 @@ use tokio::sync::OnceCell;
 
 use crate::verification::VerificationKey;
 
-/// Why the HS256 key could not be read; every variant names the secret id.
+/// Why a secret could not be read; every variant names the secret id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecretError {
     /// No such secret (`ResourceNotFoundException`).
     #[error("secret `{0}` does not exist")]
     NotFound(String),
     /// A binary secret: it has a SecretBinary, no SecretString.
-    #[error("secret `{0}` has no SecretString (a binary secret cannot be the signing key)")]
+    #[error("secret `{0}` has no SecretString (a binary secret cannot be used)")]
     NotAString(String),
     /// The SecretString is empty.
     #[error("secret `{0}` is empty")]
@@ -76,38 +77,57 @@ fn summary<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
     }
 }
 
-/// The HS256 key, read on the first HS256 token and kept for the process lifetime.
+/// A secret's SecretString, read on first use, turned into a `T` and kept for the process
+/// lifetime: the HS256 key ([`SharedSecret`]) and the origin secret.
 ///
 /// Lazily rather than at init: a failed read then fails one invocation (API Gateway answers 500)
 /// and the next one tries again in the same execution environment, where a failed init would
 /// cost a new cold start each time; and an environment that only ever sees RS256 tokens never
-/// reads it. A failed read is not cached.
-pub struct SharedSecret {
+/// reads the HS256 key. A failed read is not cached.
+pub struct CachedSecret<T> {
     client: Client,
     id: String,
-    key: OnceCell<VerificationKey>,
+    /// What the secret is, for the log line when it is loaded.
+    purpose: &'static str,
+    parse: fn(&str) -> T,
+    value: OnceCell<T>,
 }
 
-impl SharedSecret {
-    /// The key of the secret `id` (a name or an ARN), to be read with `client`; reads nothing yet.
-    pub fn new(client: Client, id: &str) -> SharedSecret {
-        SharedSecret {
+impl<T> CachedSecret<T> {
+    /// The secret `id` (a name or an ARN), to be read with `client` and turned into a `T` by
+    /// `parse`; reads nothing yet.
+    pub fn new(client: Client, id: &str, purpose: &'static str, parse: fn(&str) -> T) -> Self {
+        CachedSecret {
             client,
             id: id.to_owned(),
-            key: OnceCell::new(),
+            purpose,
+            parse,
+            value: OnceCell::new(),
         }
     }
 
-    /// The key, reading the secret on the first call and again after a failed read.
-    pub async fn key(&self) -> Result<&VerificationKey, SecretError> {
-        self.key
+    /// The value, reading the secret on the first call and again after a failed read.
+    pub async fn get(&self) -> Result<&T, SecretError> {
+        self.value
             .get_or_try_init(|| async {
                 // Boxed: the SDK call's future nests deep enough to overflow rustc's query depth
                 // limit in the binary's main future; it runs once per process anyway.
                 let secret = Box::pin(read(&self.client, &self.id)).await?;
-                tracing::info!(secret_id = %self.id, "HS256 key loaded");
-                Ok(VerificationKey::hs256(secret.as_bytes()))
+                tracing::info!(secret_id = %self.id, "{} loaded", self.purpose);
+                Ok((self.parse)(&secret))
             })
             .await
+    }
+}
+
+/// The HS256 key: the SecretString's bytes as they are.
+pub type SharedSecret = CachedSecret<VerificationKey>;
+
+impl SharedSecret {
+    /// The HS256 key of the secret `id`; reads nothing yet.
+    pub fn hs256(client: Client, id: &str) -> SharedSecret {
+        CachedSecret::new(client, id, "HS256 key", |secret| {
+            VerificationKey::hs256(secret.as_bytes())
+        })
     }
 }

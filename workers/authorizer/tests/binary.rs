@@ -1,6 +1,6 @@
 //! The real `authorizer` binary behind a local Lambda Runtime API, fed API Gateway's WebSocket
-//! `$connect` REQUEST events: its HS256 key in a moto Secrets Manager, its RS256 keys served
-//! over HTTP.
+//! `$connect` REQUEST events: its HS256 key and origin secret in a moto Secrets Manager, its
+//! RS256 keys served over HTTP.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -17,6 +17,8 @@ use wsflow_testkit::Moto;
 const BINARY: &str = env!("CARGO_BIN_EXE_authorizer");
 const SECRET_ID: &str = "wsflow/jwt-signing-key";
 const SECRET: &str = "integration-signing-key-0123456789";
+const ORIGIN_SECRET_ID: &str = "wsflow/origin-verify";
+const ORIGIN_SECRET: &str = "OriginVerify0123456789abcdefABCDEFghij";
 const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/$connect";
 const CONNECTION_ID: &str = "L0SM9cOFvHcCIhw=";
 const JWKS: &str = include_str!("fixtures/jwks.json");
@@ -50,6 +52,15 @@ fn connect_event(headers: Value, query: Value) -> Value {
 
 fn with_bearer(token: &str) -> Value {
     let headers = json!({ "Host": "abcdef1234.execute-api.us-east-1.amazonaws.com", "Authorization": format!("Bearer {token}") });
+    connect_event(headers, json!(null))
+}
+
+/// A handshake as CloudFront forwards it: with the origin header (`None`: a direct client).
+fn through_cloudfront(token: &str, origin: Option<(&str, &str)>) -> Value {
+    let mut headers = json!({ "Host": "h", "Authorization": format!("Bearer {token}") });
+    if let Some((name, value)) = origin {
+        headers[name] = value.into();
+    }
     connect_event(headers, json!(null))
 }
 
@@ -99,9 +110,9 @@ async fn start(moto: &Moto, config: &[(&str, &str)]) -> FunctionProcess {
     wsflow_testkit::processes::function(moto, "authorizer", BINARY, env).await
 }
 
-async fn create_secret(moto: &Moto, name: &str) {
+async fn create_secret(moto: &Moto, name: &str, value: &str) {
     let secrets = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
-    let create = secrets.create_secret().name(name).secret_string(SECRET);
+    let create = secrets.create_secret().name(name).secret_string(value);
     create.send().await.unwrap();
 }
 
@@ -121,7 +132,7 @@ fn effect(answer: &Value) -> &str {
 #[tokio::test]
 async fn tokens_are_allowed_denied_or_refused_as_api_gateway_expects() {
     let moto = Moto::start().await.unwrap();
-    create_secret(&moto, SECRET_ID).await;
+    create_secret(&moto, SECRET_ID, SECRET).await;
     let (jwks_url, jwks_fetches) = serve_jwks().await;
     let config = [
         ("JWT_AUDIENCE", "wsflow"),
@@ -202,9 +213,62 @@ async fn a_missing_signing_secret_fails_the_invocation_without_blaming_the_token
         other => panic!("expected a function error, got {other:?}"),
     }
     // Not cached: once the secret exists, the same process accepts the token.
-    create_secret(&moto, "wsflow/not-created").await;
+    create_secret(&moto, "wsflow/not-created", SECRET).await;
     let answer = function.invoke(&with_bearer(&token)).await.unwrap();
     assert_eq!(effect(&answer), "Allow");
+}
+
+#[tokio::test]
+async fn with_an_origin_secret_only_handshakes_with_the_origin_header_pass() {
+    let moto = Moto::start().await.unwrap();
+    create_secret(&moto, SECRET_ID, SECRET).await;
+    create_secret(&moto, ORIGIN_SECRET_ID, ORIGIN_SECRET).await;
+    let config = [
+        ("JWT_AUDIENCE", "wsflow"),
+        ("JWT_SECRET_ID", SECRET_ID),
+        ("ORIGIN_SECRET_ID", ORIGIN_SECRET_ID),
+    ];
+    let function = start(&moto, &config).await;
+    let token = hs256("alice", "wsflow", SystemTime::now());
+
+    for name in ["X-Origin-Verify", "x-origin-verify"] {
+        let answer = function
+            .invoke(&through_cloudfront(&token, Some((name, ORIGIN_SECRET))))
+            .await
+            .unwrap();
+        assert_eq!(effect(&answer), "Allow", "{name}");
+        assert_eq!(answer["context"]["userId"], "alice");
+    }
+    let direct = function.invoke(&through_cloudfront(&token, None)).await;
+    assert_unauthorized(direct, "no origin header, a valid token");
+    let guessed = through_cloudfront(&token, Some(("X-Origin-Verify", "guess")));
+    assert_unauthorized(function.invoke(&guessed).await, "wrong origin header");
+}
+
+#[tokio::test]
+async fn a_missing_origin_secret_fails_the_invocation_without_blaming_the_client() {
+    let moto = Moto::start().await.unwrap();
+    create_secret(&moto, SECRET_ID, SECRET).await;
+    let config = [
+        ("JWT_AUDIENCE", "wsflow"),
+        ("JWT_SECRET_ID", SECRET_ID),
+        ("ORIGIN_SECRET_ID", ORIGIN_SECRET_ID),
+    ];
+    let function = start(&moto, &config).await;
+    let handshake = through_cloudfront(
+        &hs256("alice", "wsflow", SystemTime::now()),
+        Some(("X-Origin-Verify", ORIGIN_SECRET)),
+    );
+
+    match function.invoke(&handshake).await {
+        Err(InvokeError::Function { message, .. }) => {
+            assert_eq!(message, "the origin secret is unavailable")
+        }
+        other => panic!("expected a function error, got {other:?}"),
+    }
+    // Not cached: once the secret exists, the same process lets the handshake through.
+    create_secret(&moto, ORIGIN_SECRET_ID, ORIGIN_SECRET).await;
+    assert_eq!(effect(&function.invoke(&handshake).await.unwrap()), "Allow");
 }
 
 #[test]
