@@ -56,9 +56,19 @@ pub fn binaries() -> PathBuf {
 /// The gateway's port, from the banner's `WebSocket     ws://127.0.0.1:{port}` line.
 fn banner_port(lines: &[String]) -> anyhow::Result<u16> {
     let url = banner_value(lines, "WebSocket")?;
-    let port = url.rsplit(':').next().unwrap_or_default();
-    port.parse()
-        .with_context(|| format!("no port in the banner's WebSocket URL {url}"))
+    url_port(&url).with_context(|| format!("no port in the banner's WebSocket URL {url}"))
+}
+
+/// The port of the direct entrance, from the banner's `execute-api   ws://127.0.0.1:{port}/…`
+/// line, which it has when a CloudFront distribution fronts the API.
+fn banner_execute_api_port(lines: &[String]) -> Option<u16> {
+    url_port(&banner_value(lines, "execute-api").ok()?)
+}
+
+/// The port of `scheme://host:port[/path]`.
+fn url_port(url: &str) -> Option<u16> {
+    let authority = url.split("://").nth(1)?.split('/').next()?;
+    authority.rsplit(':').next()?.parse().ok()
 }
 
 /// The backend's URL, from the banner's `Backend       http://127.0.0.1:{port} (…)` line.
@@ -83,8 +93,11 @@ pub const USER: &str = "e2e-user";
 /// `wsflow dev` on a synthesized template (`make synth` writes them).
 pub struct Dev {
     child: Child,
-    /// Port of the gateway (WebSocket and `@connections`) on 127.0.0.1.
+    /// Port of the gateway (WebSocket and `@connections`) on 127.0.0.1: the entrance clients
+    /// use (the CloudFront one, when a distribution fronts the API).
     pub port: u16,
+    /// Port of the direct `execute-api` entrance, when a distribution fronts the API.
+    pub execute_api_port: Option<u16>,
     /// `http://127.0.0.1:{port}` of the moto server `wsflow dev` started.
     pub backend: String,
     /// `wsflow dev`'s standard output so far, one entry a line (still collected after `READY`).
@@ -173,13 +186,18 @@ impl Dev {
                 keep.lock().unwrap().push(line);
             }
         });
-        let (port, backend) = {
+        let (port, execute_api_port, backend) = {
             let lines = output.lock().unwrap();
-            (banner_port(&lines)?, banner_backend(&lines)?)
+            (
+                banner_port(&lines)?,
+                banner_execute_api_port(&lines),
+                banner_backend(&lines)?,
+            )
         };
         Ok(Dev {
             child,
             port,
+            execute_api_port,
             backend,
             output,
             log,

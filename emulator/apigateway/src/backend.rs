@@ -2,16 +2,14 @@
 //! action/{Action}` (JSON protocol) and `…:{service}:path/{path}` (the rendered body posted to
 //! that path), as API Gateway would call the service.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
 use serde_json::{json, Value};
 
+use crate::http_client::{HttpClient, HttpReply as ServiceReply};
 use crate::IntegrationError;
 
 /// `X-Amz-Target` prefix and content type of the JSON-protocol services an `action/` URI may name.
@@ -30,15 +28,9 @@ fn json_protocol(service: &str) -> Option<(&'static str, &'static str)> {
 pub struct BackendClient {
     endpoint: String,
     region: String,
-    http: Client<HttpConnector, Full<Bytes>>,
+    http: HttpClient,
     /// Set once the backend has answered that it lacks `StartSyncExecution`.
     emulate_sync_execution: AtomicBool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceReply {
-    pub status: u16,
-    pub body: String,
 }
 
 struct Target<'a> {
@@ -65,11 +57,11 @@ fn parse_uri(uri: &str) -> Result<Target<'_>, IntegrationError> {
 }
 
 impl BackendClient {
-    pub fn new(endpoint: &str, region: &str) -> BackendClient {
+    pub fn new(endpoint: &str, region: &str, http: HttpClient) -> BackendClient {
         BackendClient {
             endpoint: endpoint.trim_end_matches('/').to_owned(),
             region: region.to_owned(),
-            http: Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
+            http,
             emulate_sync_execution: AtomicBool::new(false),
         }
     }
@@ -78,7 +70,7 @@ impl BackendClient {
         &self,
         uri: &str,
         body: String,
-        parameters: &BTreeMap<String, String>,
+        mapped_headers: &[(String, String)],
         timeout: Duration,
     ) -> Result<ServiceReply, IntegrationError> {
         let target = parse_uri(uri)?;
@@ -96,7 +88,10 @@ impl BackendClient {
                 self.post(target.service, "/", &headers, body).await
             }
             "path" => {
-                let headers: Vec<(&str, String)> = static_headers(parameters).collect();
+                let headers: Vec<(&str, String)> = mapped_headers
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value.clone()))
+                    .collect();
                 self.post(target.service, &format!("/{}", target.rest), &headers, body)
                     .await
             }
@@ -129,22 +124,7 @@ impl BackendClient {
         let request = request
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| IntegrationError::Unsupported(e.to_string()))?;
-        let response = self
-            .http
-            .request(request)
-            .await
-            .map_err(|e| IntegrationError::Unreachable(format!("{}: {e}", self.endpoint)))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| IntegrationError::Unreachable(e.to_string()))?
-            .to_bytes();
-        Ok(ServiceReply {
-            status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+        self.http.send(request).await
     }
 
     async fn states(&self, action: &str, body: String) -> Result<ServiceReply, IntegrationError> {
@@ -261,15 +241,6 @@ fn lacks_operation(reply: &ServiceReply) -> bool {
     reply.status == 404 || named || serde_json::from_str::<Value>(&reply.body).is_err()
 }
 
-/// `integration.request.header.X` parameters with static values (`'value'`).
-fn static_headers(parameters: &BTreeMap<String, String>) -> impl Iterator<Item = (&str, String)> {
-    parameters.iter().filter_map(|(name, value)| {
-        let header = name.strip_prefix("integration.request.header.")?;
-        let literal = value.strip_prefix('\'')?.strip_suffix('\'')?;
-        Some((header, literal.to_owned()))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,21 +314,5 @@ mod tests {
         // 151 ms, billed as 200 ms.
         assert_eq!(shaped["billingDetails"]["billedDurationInMilliseconds"], 200);
         assert_eq!(shaped["billingDetails"]["billedMemoryUsedInMB"], 64);
-    }
-
-    #[test]
-    fn only_static_header_parameters_are_sent() {
-        let parameters = BTreeMap::from([
-            (
-                "integration.request.header.Content-Type".to_owned(),
-                "'application/x-www-form-urlencoded'".to_owned(),
-            ),
-            ("integration.request.querystring.x".to_owned(), "'1'".to_owned()),
-        ]);
-        let headers: Vec<_> = static_headers(&parameters).collect();
-        assert_eq!(
-            headers,
-            [("Content-Type", "application/x-www-form-urlencoded".to_owned())]
-        );
     }
 }

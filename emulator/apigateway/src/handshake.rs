@@ -1,4 +1,5 @@
-//! The WebSocket handshake: the edge function, then `$connect`, which may refuse it.
+//! The WebSocket handshake: what CloudFront does to it on the edge entrance, then `$connect`,
+//! which may refuse it.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -7,10 +8,11 @@ use std::sync::Arc;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use wsflow_cloudfront_functions::{EdgeOutcome, ViewerRequest};
+use axum::Extension;
+use wsflow_cloudfront_functions::ViewerRequest;
 
+use crate::edge::Entrance;
 use crate::listener::Peer;
 use crate::registry::{now_ms, ConnectionInfo};
 use crate::request::{EventType, Handshake, Request};
@@ -18,6 +20,7 @@ use crate::{admission, ids, session, Shared, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES}
 
 pub async fn upgrade(
     State(shared): State<Arc<Shared>>,
+    Extension(entrance): Extension<Arc<Entrance>>,
     ConnectInfo(peer): ConnectInfo<Peer>,
     request: axum::extract::Request,
 ) -> Response {
@@ -26,9 +29,8 @@ pub async fn upgrade(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let viewer = viewer_request(&parts, peer.addr);
-    let handshake = match run_edge(&shared, &viewer) {
-        Ok(forwarded) => handshake_of(&forwarded, &peer, shared.port, shared.edge.is_some()),
+    let handshake = match entrance.forwarded(viewer_request(&parts, peer.addr)) {
+        Ok(forwarded) => handshake_of(&forwarded, &peer, &entrance),
         Err(response) => return *response,
     };
     let connection_id = ids::connection_id();
@@ -108,49 +110,20 @@ fn viewer_request(parts: &Parts, peer: SocketAddr) -> ViewerRequest {
     }
 }
 
-/// Runs the viewer-request function as CloudFront would: a thrown error refuses the handshake
-/// (503, CloudFront's answer to a failing function), a returned response answers it.
-fn run_edge(shared: &Shared, viewer: &ViewerRequest) -> Result<ViewerRequest, Box<Response>> {
-    let Some(edge) = &shared.edge else {
-        return Ok(viewer.clone());
-    };
-    match edge.viewer_request(viewer) {
-        Ok(EdgeOutcome::Forward(request)) => Ok(request),
-        Ok(EdgeOutcome::Respond {
-            status,
-            headers,
-            body,
-            ..
-        }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let mut map = HeaderMap::new();
-            for (name, value) in headers {
-                if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-                    map.insert(name, value);
-                }
-            }
-            Err(Box::new((status, map, body.unwrap_or_default()).into_response()))
-        }
-        Err(error) => {
-            tracing::warn!(function = edge.name(), error = %error.message, "viewer-request function failed; refusing the handshake");
-            let message = format!("viewer-request function failed: {}", error.message);
-            Err(Box::new(
-                (StatusCode::SERVICE_UNAVAILABLE, message).into_response(),
-            ))
-        }
-    }
-}
-
 /// The headers and query string `$connect` sees, repeated values joined as API Gateway does.
 /// Header names are restored to the client's spelling (the viewer-request event has them in
 /// lower case, as CloudFront's does); the hop-by-hop `Connection` and `Upgrade` are not passed
 /// on, and API Gateway's own headers are added, as in the `$connect` events AWS shows
 /// (`X-Amzn-Trace-Id`, `X-Forwarded-For`, `X-Forwarded-Port`, `X-Forwarded-Proto`). Locally
-/// the port and protocol are the gateway's own (`ws://` is `http`), not the 443 and `https` of
-/// a `wss://` endpoint. Behind a CloudFront function the request came through CloudFront, which
-/// adds `CloudFront-Viewer-Address` (`ip:port`) for origin request policies that name it; local
-/// mode adds it whenever the stack has a viewer-request function (it does not read the policy).
-fn handshake_of(request: &ViewerRequest, peer: &Peer, port: u16, through_cloudfront: bool) -> Handshake {
+/// the port and protocol are the entrance's own (`ws://` is `http`), not the 443 and `https` of
+/// a `wss://` endpoint.
+///
+/// On the edge entrance the request came through CloudFront, which adds the origin's custom
+/// headers, replacing a viewer's header of the same name ("Add custom headers to origin
+/// requests", CloudFront developer guide), and `CloudFront-Viewer-Address` (`ip:port`) for
+/// origin request policies that name it; local mode adds the latter on every edge handshake
+/// (it does not read the policy).
+fn handshake_of(request: &ViewerRequest, peer: &Peer, entrance: &Entrance) -> Handshake {
     let joined = |values: &Vec<String>| values.join(",");
     let mut headers: BTreeMap<String, String> = request
         .headers
@@ -158,17 +131,19 @@ fn handshake_of(request: &ViewerRequest, peer: &Peer, port: u16, through_cloudfr
         .filter(|(name, _)| !matches!(name.as_str(), "connection" | "upgrade"))
         .map(|(name, values)| (peer.original_name(name).to_owned(), joined(values)))
         .collect();
+    for (name, value) in entrance.origin_headers() {
+        set_header(&mut headers, name, value.clone());
+    }
     let client = peer.addr.ip().to_string();
     let forwarded_for = match crate::request::header(&headers, "x-forwarded-for") {
         Some(chain) => format!("{chain}, {client}"),
         None => client,
     };
-    headers.retain(|name, _| !name.eq_ignore_ascii_case("x-forwarded-for"));
-    headers.insert("X-Forwarded-For".into(), forwarded_for);
-    headers.insert("X-Forwarded-Port".into(), port.to_string());
+    set_header(&mut headers, "X-Forwarded-For", forwarded_for);
+    headers.insert("X-Forwarded-Port".into(), entrance.port.to_string());
     headers.insert("X-Forwarded-Proto".into(), "http".into());
     headers.insert("X-Amzn-Trace-Id".into(), ids::trace_id());
-    if through_cloudfront {
+    if entrance.cloudfront.is_some() {
         headers.insert("CloudFront-Viewer-Address".into(), peer.addr.to_string());
     }
     Handshake {
@@ -179,4 +154,10 @@ fn handshake_of(request: &ViewerRequest, peer: &Peer, port: u16, through_cloudfr
             .map(|(k, v)| (k.clone(), joined(v)))
             .collect(),
     }
+}
+
+/// Sets `name` to `value`, replacing it in whatever case it was sent.
+fn set_header(headers: &mut BTreeMap<String, String>, name: &str, value: String) {
+    headers.retain(|sent, _| !sent.eq_ignore_ascii_case(name));
+    headers.insert(name.to_owned(), value);
 }

@@ -10,9 +10,15 @@ use wsflow_cloudformation::{Integration, IntegrationKind, IntegrationResponse};
 use wsflow_lambda::Functions;
 
 use crate::backend::BackendClient;
+use crate::http_client::HttpClient;
 use crate::request::Request;
 use crate::templates::{self, TemplateCache};
-use crate::IntegrationError;
+use crate::{http_integration, parameters, IntegrationError};
+
+/// API Gateway's integration timeout range for WebSocket APIs, 50 ms to 29 s ("Quotas for
+/// configuring and running a WebSocket in API Gateway"; 29 s is also `TimeoutInMillis`'
+/// default).
+const TIMEOUT_MS: std::ops::RangeInclusive<u64> = 50..=29_000;
 
 /// An integration's answer, after response mapping: what a route response sends the client.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +29,8 @@ pub struct Reply {
 
 pub struct Integrator {
     pub backend: BackendClient,
+    /// The endpoints of HTTP integrations.
+    pub http: HttpClient,
     pub functions: Arc<dyn Functions>,
     pub templates: TemplateCache,
     pub stage_variables: Value,
@@ -30,15 +38,18 @@ pub struct Integrator {
 
 impl Integrator {
     pub async fn run(&self, integration: &Integration, request: &Request) -> Result<Reply, IntegrationError> {
-        let timeout = Duration::from_millis(integration.timeout_ms.max(50));
+        let timeout_ms = integration
+            .timeout_ms
+            .clamp(*TIMEOUT_MS.start(), *TIMEOUT_MS.end());
+        let timeout = Duration::from_millis(timeout_ms);
         let work = async {
             match integration.kind {
                 IntegrationKind::AwsProxy => self.invoke_proxy(integration, request).await,
                 IntegrationKind::Aws => self.call_service(integration, request, timeout).await,
                 IntegrationKind::Mock => self.mock(integration, request),
-                IntegrationKind::Http | IntegrationKind::HttpProxy => Err(IntegrationError::Unsupported(
-                    "HTTP integrations in local mode".into(),
-                )),
+                IntegrationKind::Http | IntegrationKind::HttpProxy => {
+                    self.call_http(integration, request).await
+                }
             }
         };
         tokio::time::timeout(timeout, work)
@@ -76,13 +87,45 @@ impl Integrator {
         timeout: Duration,
     ) -> Result<Reply, IntegrationError> {
         let body = self.request_body(integration, request)?;
+        let mapped = parameters::map(&integration.request_parameters, request, &self.stage_variables);
         let reply = self
             .backend
-            .call(&integration.uri, body, &integration.request_parameters, timeout)
+            .call(&integration.uri, body, &mapped.headers, timeout)
             .await?;
         if !(200..300).contains(&reply.status) {
             let excerpt: String = reply.body.chars().take(300).collect();
             tracing::info!(uri = %integration.uri, status = reply.status, body = %excerpt, "service answered with an error");
+        }
+        self.map_response(integration, request, reply.status, &reply.body)
+    }
+
+    /// HTTP_PROXY sends the client's message as it is and answers with the endpoint's answer
+    /// as it is ("For proxy integrations, API Gateway automatically passes the backend output
+    /// to the caller as the complete payload", "Set up a WebSocket API integration response");
+    /// HTTP sends the rendered request template and maps the answer by its integration
+    /// responses, matched on the endpoint's status code.
+    async fn call_http(
+        &self,
+        integration: &Integration,
+        request: &Request,
+    ) -> Result<Reply, IntegrationError> {
+        let proxy = integration.kind == IntegrationKind::HttpProxy;
+        let mapped = parameters::map(&integration.request_parameters, request, &self.stage_variables);
+        let url = http_integration::endpoint_url(&integration.uri, &self.stage_variables, &mapped)?;
+        let body = if proxy {
+            request.body.clone()
+        } else {
+            self.request_body(integration, request)?
+        };
+        // IntegrationMethod is required for HTTP integrations; POST is what a message is.
+        let method = integration.method.as_deref().unwrap_or("POST");
+        let outgoing = http_integration::request(method, &url, &mapped.headers, body)?;
+        let reply = self.http.send(outgoing).await?;
+        if proxy {
+            return Ok(Reply {
+                status: reply.status,
+                body: reply.body,
+            });
         }
         self.map_response(integration, request, reply.status, &reply.body)
     }

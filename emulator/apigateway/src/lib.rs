@@ -4,12 +4,19 @@
 //! models and authorizers, as `wsflow-cloudformation` resolved them) on a local port. It is
 //! started from a [`GatewayConfig`], which also says where its integrations go: AWS service
 //! integrations to the local backend (`backend_endpoint`, e.g. moto), Lambda integrations and
-//! authorizers to a [`Functions`] implementation (local mode's function pools), and the
-//! CloudFront viewer-request function, a [`CompiledFunction`], run on every handshake.
+//! authorizers to a [`Functions`] implementation (local mode's function pools), HTTP
+//! integrations to their endpoints (the URI with the stage variables filled in).
+//!
+//! It has one entrance, the `execute-api` endpoint, and, when the stack has a CloudFront
+//! distribution in front of the API, a second one ([`EdgeConfig`]) that does to each handshake
+//! what CloudFront does: the viewer-request function, a [`CompiledFunction`], then the
+//! origin's custom headers. Clients are meant to use the edge entrance; the direct one shows
+//! what a client that bypasses CloudFront gets.
 //!
 //! A connection's life is API Gateway's:
 //!
-//! - **Handshake.** The viewer-request function may answer or rewrite it; then `$connect` runs
+//! - **Handshake.** On the edge entrance, the viewer-request function may answer or rewrite
+//!   it and the origin's headers are added; then `$connect` runs
 //!   its checks: the route's throttle, its `CUSTOM` (REQUEST) authorizer, whose result becomes
 //!   `$context.authorizer`, and, when the route requires one, its API key, which must be one
 //!   of the [`ApiKeyGrant`]s (enabled keys of a usage plan bound to the stage). Finally its
@@ -19,12 +26,14 @@
 //!   request model (JSON Schema), are checked; a refused message gets API Gateway's error frame.
 //!   The route's integration runs: `AWS_PROXY` invokes a function with the proxy event, `AWS`
 //!   calls a service on the backend with the body its VTL request template renders
-//!   (`wsflow-vtl`), `MOCK` answers locally. When the route has a route response, the
+//!   (`wsflow-vtl`), `HTTP_PROXY` posts the message to an HTTP endpoint and `HTTP` the
+//!   rendered template, both with the mapped request parameters, `MOCK` answers locally. When
+//!   the route has a route response, the
 //!   integration's answer, mapped by its integration response, is sent back to the client.
 //!   An integration that fails is an [`IntegrationError`], which the client sees as
-//!   `Internal server error`.
+//!   `Internal server error` (`Endpoint request timed out` when it timed out).
 //! - **`@connections`.** The management API (`POST`/`GET`/`DELETE
-//!   /{stage}/@connections/{id}`) is served on the same port, so backends post to clients as
+//!   /{stage}/@connections/{id}`) is served on the same ports, so backends post to clients as
 //!   they would in AWS.
 //! - **End.** A connection closes on the client's close, on `DELETE @connections`, after API
 //!   Gateway's idle timeout (10 minutes) or maximum duration (2 hours), on a frame or message
@@ -38,11 +47,15 @@ mod api_keys;
 mod authorizer;
 mod backend;
 mod connections_endpoint;
+mod edge;
 mod handshake;
+mod http_client;
+mod http_integration;
 mod ids;
 mod integrate;
 mod listener;
 mod misdirected;
+mod parameters;
 mod registry;
 mod request;
 mod routing;
@@ -56,12 +69,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::post;
-use axum::Router;
+use axum::{Extension, Router};
 use tokio::sync::watch;
 use wsflow_cloudformation::WebSocketApi;
 use wsflow_cloudfront_functions::CompiledFunction;
 use wsflow_lambda::Functions;
 
+use edge::{CloudFront, Entrance};
 use integrate::Integrator;
 use registry::Registry;
 
@@ -76,8 +90,8 @@ pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 
 /// What [`Gateway::start`] serves and where its integrations go.
 pub struct GatewayConfig {
-    /// Where to listen, already bound (usually 127.0.0.1:8080): the caller binds it before it
-    /// starts anything else, so that no other process can take the port meanwhile.
+    /// The `execute-api` entrance, already bound: the caller binds it before it starts
+    /// anything else, so that no other process can take the port meanwhile.
     pub listener: std::net::TcpListener,
     /// The template's WebSocket API: routes, integrations, stage, models, authorizers.
     pub api: WebSocketApi,
@@ -92,20 +106,36 @@ pub struct GatewayConfig {
     pub account: String,
     /// Runs the Lambda functions of `AWS_PROXY` integrations and authorizers, by logical id.
     pub functions: Arc<dyn Functions>,
-    /// The template's viewer-request function, run on every handshake.
-    pub edge: Option<CompiledFunction>,
+    /// The CloudFront entrance, when a distribution fronts the API.
+    pub edge: Option<EdgeConfig>,
     /// The API keys usage plans bind to the stage.
     pub api_keys: Vec<ApiKeyGrant>,
+}
+
+/// The CloudFront entrance: what the distribution does to each handshake before API Gateway
+/// sees it.
+pub struct EdgeConfig {
+    /// Where to listen, already bound (see [`GatewayConfig::listener`]).
+    pub listener: std::net::TcpListener,
+    /// The viewer-request function of the distribution, if it has one.
+    pub viewer_request: Option<CompiledFunction>,
+    /// The API origin's `OriginCustomHeaders` (name, resolved value), added to every handshake.
+    pub origin_headers: Vec<(String, String)>,
 }
 
 /// Why a route's integration produced no answer; the client gets `Internal server error`
 /// (or a refused handshake, on `$connect`).
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrationError {
-    /// The integration names something local mode cannot run: an HTTP integration, an
-    /// integration URI it cannot parse, or a service or action it does not emulate.
+    /// The integration names something local mode cannot run: an integration URI it cannot
+    /// parse, or a service or action it does not emulate.
     #[error("not supported locally: {0}")]
     Unsupported(String),
+    /// The integration cannot be called as configured: its URI names a stage variable the
+    /// stage lacks, or is not a URL local mode calls. API Gateway reports it as a
+    /// configuration error.
+    #[error("configuration error: {0}")]
+    Configuration(String),
     /// The backend could not be reached, or its answer could not be read.
     #[error("backend unreachable: {0}")]
     Unreachable(String),
@@ -125,15 +155,24 @@ pub enum IntegrationError {
     NoTemplate,
 }
 
+impl IntegrationError {
+    /// The `message` API Gateway answers the client with. A timeout is `Endpoint request timed
+    /// out`, every other failure `Internal server error`; ARCHITECTURE.md says where these
+    /// come from (AWS documents neither frame for WebSocket APIs).
+    pub(crate) fn client_message(&self) -> &'static str {
+        match self {
+            IntegrationError::Timeout(_) => "Endpoint request timed out",
+            _ => "Internal server error",
+        }
+    }
+}
+
 pub(crate) struct Shared {
     api: WebSocketApi,
     api_id: String,
     domain_name: String,
-    /// The port the gateway listens on (`X-Forwarded-Port`).
-    port: u16,
     registry: Registry,
     integrator: Integrator,
-    edge: Option<CompiledFunction>,
     /// `arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/`: the route key completes it.
     method_arn_prefix: String,
     throttles: throttle::RouteThrottles,
@@ -142,23 +181,26 @@ pub(crate) struct Shared {
     shutdown: watch::Sender<bool>,
 }
 
-/// A running gateway: the WebSocket API and its `@connections` API, listening on [`Gateway::addr`].
+/// A running gateway: the WebSocket API and its `@connections` API, listening on
+/// [`Gateway::addr`] (and [`Gateway::edge_addr`]).
 pub struct Gateway {
-    /// The address it listens on (the port is the one bound, when `bind` asked for port 0).
+    /// The address of the `execute-api` entrance.
     pub addr: SocketAddr,
+    /// The address of the CloudFront entrance, when there is one.
+    pub edge_addr: Option<SocketAddr>,
     shared: Arc<Shared>,
-    server: tokio::task::JoinHandle<()>,
+    servers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Gateway {
-    /// Binds `config.bind` and serves the API. Fails when the address cannot be bound or a
+    /// Serves the API on the given listeners. Fails when a listener cannot be used or a
     /// request model's schema does not compile (or a route names a model the API lacks).
     pub async fn start(config: GatewayConfig) -> anyhow::Result<Gateway> {
-        config.listener.set_nonblocking(true)?;
-        let listener = listener::PeekingListener::new(tokio::net::TcpListener::from_std(config.listener)?)?;
-        let addr = axum::serve::Listener::local_addr(&listener)?.addr;
+        let direct = peeking(config.listener)?;
+        let addr = axum::serve::Listener::local_addr(&direct)?.addr;
         let stage_variables = serde_json::to_value(&config.api.stage.variables)?;
         let validators = validation::Validators::compile(&config.api)?;
+        let http = http_client::HttpClient::new();
         let method_arn_prefix = format!(
             "arn:aws:execute-api:{}:{}:{}/{}/",
             config.region, config.account, config.api_id, config.api.stage.name
@@ -170,37 +212,42 @@ impl Gateway {
             validators,
             api_id: config.api_id,
             domain_name: addr.to_string(),
-            port: addr.port(),
             registry: Registry::default(),
             integrator: Integrator {
-                backend: backend::BackendClient::new(&config.backend_endpoint, &config.region),
+                backend: backend::BackendClient::new(&config.backend_endpoint, &config.region, http.clone()),
+                http,
                 functions: config.functions,
                 templates: Default::default(),
                 stage_variables,
             },
             api: config.api,
-            edge: config.edge,
             shutdown: watch::channel(false).0,
         });
-        let management = post(connections_endpoint::post)
-            .get(connections_endpoint::get)
-            .delete(connections_endpoint::delete);
-        let app = Router::new()
-            .route("/{stage}/@connections/{id}", management.clone())
-            .route("/@connections/{id}", management)
-            .fallback(handshake::upgrade)
-            .with_state(shared.clone());
-        let mut stopping = shared.shutdown.subscribe();
-        let server = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<listener::Peer>();
-            let stop = async move {
-                let _ = stopping.changed().await;
+        let direct_entrance = Entrance {
+            port: addr.port(),
+            cloudfront: None,
+        };
+        let mut servers = vec![serve(&shared, direct, direct_entrance)];
+        let mut edge_addr = None;
+        if let Some(edge) = config.edge {
+            let listener = peeking(edge.listener)?;
+            let local = axum::serve::Listener::local_addr(&listener)?.addr;
+            let entrance = Entrance {
+                port: local.port(),
+                cloudfront: Some(CloudFront {
+                    viewer_request: edge.viewer_request,
+                    origin_headers: edge.origin_headers,
+                }),
             };
-            if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(stop).await {
-                tracing::error!(%error, "gateway stopped");
-            }
-        });
-        Ok(Gateway { addr, shared, server })
+            servers.push(serve(&shared, listener, entrance));
+            edge_addr = Some(local);
+        }
+        Ok(Gateway {
+            addr,
+            edge_addr,
+            shared,
+            servers,
+        })
     }
 
     /// How many WebSocket connections are open now.
@@ -215,6 +262,42 @@ impl Gateway {
         while self.shared.registry.len() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let _ = self.server.await;
+        for server in self.servers {
+            let _ = server.await;
+        }
     }
+}
+
+fn peeking(listener: std::net::TcpListener) -> anyhow::Result<listener::PeekingListener> {
+    listener.set_nonblocking(true)?;
+    Ok(listener::PeekingListener::new(
+        tokio::net::TcpListener::from_std(listener)?,
+    )?)
+}
+
+/// Serves the WebSocket API and `@connections` on one entrance until shutdown.
+fn serve(
+    shared: &Arc<Shared>,
+    listener: listener::PeekingListener,
+    entrance: Entrance,
+) -> tokio::task::JoinHandle<()> {
+    let management = post(connections_endpoint::post)
+        .get(connections_endpoint::get)
+        .delete(connections_endpoint::delete);
+    let app = Router::new()
+        .route("/{stage}/@connections/{id}", management.clone())
+        .route("/@connections/{id}", management)
+        .fallback(handshake::upgrade)
+        .layer(Extension(Arc::new(entrance)))
+        .with_state(shared.clone());
+    let mut stopping = shared.shutdown.subscribe();
+    tokio::spawn(async move {
+        let service = app.into_make_service_with_connect_info::<listener::Peer>();
+        let stop = async move {
+            let _ = stopping.changed().await;
+        };
+        if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(stop).await {
+            tracing::error!(%error, "gateway stopped");
+        }
+    })
 }

@@ -5,12 +5,21 @@ use serde_json::Value;
 /// The route key a message selects, or `None` when the expression yields nothing (then
 /// `$default` applies). Only `$request.body.*` expressions are meaningful for messages.
 pub fn select(expression: &str, body: &str) -> Option<String> {
-    let path = expression.strip_prefix("$request.body.")?;
+    body_field(body, expression.strip_prefix("$request.body.")?)
+}
+
+/// The field at the dotted `path` of a JSON `body`, as text; `None` for anything but a scalar.
+pub fn body_field(body: &str, path: &str) -> Option<String> {
     let document: Value = serde_json::from_str(body).ok()?;
     let mut value = &document;
     for segment in path.split('.') {
         value = value.get(segment)?;
     }
+    scalar_text(value)
+}
+
+/// A string as it is, a number or boolean as JSON writes it; `None` for anything else.
+pub fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Null | Value::Object(_) | Value::Array(_) => None,

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::registry::{now_ms, Connection, ConnectionInfo, Outbound};
 use crate::request::{EventType, Request};
-use crate::{admission, ids, routing, Shared};
+use crate::{admission, ids, routing, IntegrationError, Shared};
 
 const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const MAX_DURATION: Duration = Duration::from_secs(2 * 60 * 60);
@@ -33,7 +33,11 @@ pub async fn connect(shared: &Shared, request: &Request) -> Option<Response> {
         }
         Err(error) => {
             tracing::warn!(%error, "$connect integration failed");
-            Some((StatusCode::INTERNAL_SERVER_ERROR, "Internal server error").into_response())
+            let status = match error {
+                IntegrationError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            Some((status, error.client_message()).into_response())
         }
     }
 }
@@ -135,7 +139,7 @@ async fn handle_message(shared: &Shared, connection: &Connection, body: String) 
         Ok(_) => {}
         Err(error) => {
             tracing::warn!(route = %route_key, connection_id = %connection.id, %error, "integration failed");
-            connection.send(Outbound::Text(error_frame("Internal server error", &request)));
+            connection.send(Outbound::Text(error_frame(error.client_message(), &request)));
         }
     }
 }

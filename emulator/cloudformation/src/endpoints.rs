@@ -2,15 +2,15 @@
 //! CloudFront distributions, which front the same API) point at the local gateway instead.
 //!
 //! `https://{api_id}.execute-api.{region}.amazonaws.com/{rest}` becomes `{gateway_http}/{rest}`
-//! and `wss://…/{rest}` becomes the same with `ws://`. URLs of other hosts are left alone.
+//! and `wss://…/{rest}` becomes the same with `ws://`; a distribution's URLs go to the
+//! gateway's edge entrance. URLs of other hosts are left alone.
 
 /// Rewrites URLs of a fixed set of cloud hosts to the local gateway.
 #[derive(Debug, Clone)]
 pub struct EndpointRewriter {
-    /// Hosts served locally by the gateway, e.g. `local0000a.execute-api.us-east-1.amazonaws.com`.
-    hosts: Vec<String>,
-    /// `http://127.0.0.1:8080` (no trailing slash).
-    gateway_http: String,
+    /// Hosts served locally, e.g. `local0000a.execute-api.us-east-1.amazonaws.com`, each with
+    /// the local base URL that serves it (`http://127.0.0.1:8080`, no trailing slash).
+    hosts: Vec<(String, String)>,
 }
 
 impl EndpointRewriter {
@@ -18,9 +18,17 @@ impl EndpointRewriter {
     /// host names it stands in for.
     pub fn new(gateway_http: &str, hosts: Vec<String>) -> EndpointRewriter {
         EndpointRewriter {
-            hosts,
-            gateway_http: gateway_http.trim_end_matches('/').to_owned(),
+            hosts: hosts
+                .into_iter()
+                .map(|host| (host, gateway_http.trim_end_matches('/').to_owned()))
+                .collect(),
         }
+    }
+
+    /// Also rewrites `host` to `base` (e.g. a distribution to the gateway's edge entrance).
+    pub fn with_host(mut self, host: String, base: &str) -> EndpointRewriter {
+        self.hosts.push((host, base.trim_end_matches('/').to_owned()));
+        self
     }
 
     /// The API Gateway host of an API: `{api_id}.execute-api.{region}.amazonaws.com`.
@@ -28,17 +36,17 @@ impl EndpointRewriter {
         format!("{api_id}.execute-api.{region}.amazonaws.com")
     }
 
-    /// The gateway's base URL for a scheme: `ws://…` for `wss`/`ws`, `http://…` otherwise.
-    fn local_base(&self, websocket: bool) -> String {
+    /// A local base URL for a scheme: `ws://…` for `wss`/`ws`, `http://…` otherwise.
+    fn local_base(base: &str, websocket: bool) -> String {
         if websocket {
-            if let Some(rest) = self.gateway_http.strip_prefix("https://") {
+            if let Some(rest) = base.strip_prefix("https://") {
                 return format!("wss://{rest}");
             }
-            if let Some(rest) = self.gateway_http.strip_prefix("http://") {
+            if let Some(rest) = base.strip_prefix("http://") {
                 return format!("ws://{rest}");
             }
         }
-        self.gateway_http.clone()
+        base.to_owned()
     }
 
     /// Rewrites every occurrence, anywhere in `text`, of a URL on one of the hosts (schemes
@@ -46,7 +54,7 @@ impl EndpointRewriter {
     /// `…amazonaws.comx` are left alone.
     pub fn rewrite(&self, text: &str) -> String {
         let mut out = text.to_owned();
-        for host in &self.hosts {
+        for (host, local) in &self.hosts {
             for (scheme, websocket) in [
                 ("https://", false),
                 ("http://", false),
@@ -54,7 +62,7 @@ impl EndpointRewriter {
                 ("ws://", true),
             ] {
                 let needle = format!("{scheme}{host}");
-                let base = self.local_base(websocket);
+                let base = Self::local_base(local, websocket);
                 let mut result = String::with_capacity(out.len());
                 let mut rest = out.as_str();
                 while let Some(at) = rest.find(&needle) {
@@ -108,6 +116,15 @@ mod tests {
         assert_eq!(
             r.rewrite("url=https://local0000a.execute-api.us-east-1.amazonaws.com/api/@connections/x y"),
             "url=http://127.0.0.1:8080/api/@connections/x y"
+        );
+    }
+
+    #[test]
+    fn each_host_goes_to_its_own_entrance() {
+        let r = rewriter().with_host("d1.cloudfront.net".into(), "http://127.0.0.1:9090");
+        assert_eq!(
+            r.rewrite("wss://d1.cloudfront.net/x https://local0000a.execute-api.us-east-1.amazonaws.com/api"),
+            "ws://127.0.0.1:9090/x http://127.0.0.1:8080/api"
         );
     }
 

@@ -27,7 +27,7 @@
 //! ([`endpoints`]). The stack holds one model type per resource type local mode runs
 //! ([`model`]): the [`WebSocketApi`] with its [`Stage`], [`Route`]s and [`Integration`]s, and
 //! the [`Function`]s, [`Queue`]s, [`Table`]s, [`StateMachine`]s, [`EventSourceMapping`]s,
-//! [`CloudFrontFunction`]s, [`Secret`]s, [`ApiKey`]s and [`UsagePlan`]s. Beside them, a
+//! [`CloudFrontFunction`]s, [`Distribution`]s, [`Secret`]s, [`ApiKey`]s and [`UsagePlan`]s. Beside them, a
 //! [`ResourceStatus`] for every resource of the template says, as a [`Handling`], whether local
 //! mode emulates it, provisions it on the backend, does not need it, or cannot run it, and why
 //! ([`resources`]).
@@ -85,6 +85,7 @@
 
 #![warn(missing_docs)]
 
+pub mod dynamic_references;
 pub mod endpoints;
 pub mod error;
 pub mod intrinsics;

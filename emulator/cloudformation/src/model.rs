@@ -15,9 +15,13 @@ pub struct LocalEnv {
     pub stack_name: String,
     /// The AWS backend's endpoint, e.g. `http://127.0.0.1:4566`. Queue URLs are built on it.
     pub backend_endpoint: String,
-    /// The local WebSocket gateway's HTTP base URL, e.g. `http://127.0.0.1:8080`; it also serves
-    /// `@connections`. URLs of the API (and of CloudFront distributions) are rewritten to it.
+    /// The local WebSocket gateway's HTTP base URL (its `execute-api` entrance), e.g.
+    /// `http://127.0.0.1:8080`; it also serves `@connections`. URLs of the API are rewritten to
+    /// it, and those of CloudFront distributions too unless `edge_http` is set.
     pub gateway_http: String,
+    /// The local gateway's edge entrance, when it has one: URLs of CloudFront distributions are
+    /// rewritten to it.
+    pub edge_http: Option<String>,
     /// The id every `Ref` to an `AWS::ApiGatewayV2::Api` resolves to.
     pub api_id: String,
     /// Values for template `Parameters`, overriding their `Default`s.
@@ -35,6 +39,7 @@ impl Default for LocalEnv {
             stack_name: "wsflow".into(),
             backend_endpoint: "http://127.0.0.1:4566".into(),
             gateway_http: "http://127.0.0.1:8080".into(),
+            edge_http: None,
             api_id: "local0000a".into(),
             parameters: BTreeMap::new(),
             python: None,
@@ -78,6 +83,8 @@ pub struct Stack {
     pub event_sources: Vec<EventSourceMapping>,
     /// `AWS::CloudFront::Function`s, which the gateway runs on viewer requests (or responses).
     pub cloudfront_functions: Vec<CloudFrontFunction>,
+    /// `AWS::CloudFront::Distribution`s: the gateway's edge entrance does what they do.
+    pub distributions: Vec<Distribution>,
     /// `AWS::SecretsManager::Secret`s, created on the backend.
     pub secrets: Vec<Secret>,
     /// `AWS::ApiGateway::ApiKey`s, which usage plans bind to the WebSocket API's stage.
@@ -486,6 +493,17 @@ pub struct CloudFrontFunction {
     /// From the distribution's `FunctionAssociations` (`viewer-request` or `viewer-response`);
     /// `viewer-request` when no association names the function.
     pub event_type: String,
+}
+
+/// `AWS::CloudFront::Distribution`, as far as the API behind it sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distribution {
+    /// Its key in the template's `Resources`.
+    pub logical_id: String,
+    /// `OriginCustomHeaders` of the origin the default cache behavior targets: (name, value).
+    /// A value may be a dynamic reference (`{{resolve:secretsmanager:…}}`), which
+    /// [`crate::dynamic_references::resolve`] reads once the backend holds the secret.
+    pub origin_headers: Vec<(String, String)>,
 }
 
 /// `AWS::SecretsManager::Secret`.

@@ -6,16 +6,18 @@
 //!
 //! 1. the AWS backend: a moto server started on a local port ([`moto::MotoServer`]), or the
 //!    running backend given by `--aws-endpoint`;
-//! 2. the template, read and resolved for this machine ([`wsflow_cloudformation::load`]), and
-//!    its queues, tables, state machines and API keys provisioned on the backend;
+//! 2. the template, read and resolved for this machine ([`wsflow_cloudformation::resolve`]),
+//!    and its queues, tables, state machines, secrets and API keys provisioned on the backend;
 //! 3. the Lambda functions, each a pool of local processes of its real binary
 //!    ([`wsflow_lambda::functions::LocalFunctions`]);
 //! 4. the SQS event source mappings, emulated by pollers
 //!    ([`wsflow_lambda::event_sources::EventSources`]);
 //! 5. the WebSocket API, served by a [`wsflow_apigateway::Gateway`] that invokes those
-//!    functions, runs the CloudFront viewer-request function
-//!    ([`wsflow_cloudfront_functions`]) on each handshake and accepts the API keys of the
-//!    stage's usage plans ([`api_keys::grants`]).
+//!    functions and accepts the API keys of the stage's usage plans ([`api_keys::grants`]).
+//!    When a CloudFront distribution fronts the API, the gateway has two entrances: the
+//!    edge one on `--port`, which runs the viewer-request function
+//!    ([`wsflow_cloudfront_functions`]) and adds the origin's custom headers (their dynamic
+//!    references resolved on the backend), and the direct `execute-api` one.
 //!
 //! [`report`] tells the developer what each resource became, how each function started and,
 //! once everything runs, where to connect ([`report::Endpoints`]) and what to try.
@@ -39,8 +41,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use wsflow_apigateway::{Gateway, GatewayConfig};
-use wsflow_cloudformation::{provision, BackendKind, LocalEnv, Stack};
+use wsflow_apigateway::{EdgeConfig, Gateway, GatewayConfig};
+use wsflow_cloudformation::{dynamic_references, provision, BackendKind, LocalEnv, Stack, Template};
 
 use moto::MotoServer;
 pub use options::LocalOptions;
@@ -98,33 +100,32 @@ pub struct Running {
 
 impl Running {
     async fn bring_up(&mut self, options: &LocalOptions) -> anyhow::Result<()> {
-        // Checked before anything starts: the template is read only once the backend runs.
+        // Checked before anything starts.
         anyhow::ensure!(
             options.template.is_file(),
             "{} does not exist: run `make synth` (or give --template)",
             options.template.display()
         );
-        // Bound now, used by the gateway last: nothing started meanwhile can take the port.
-        let gateway_listener =
-            std::net::TcpListener::bind(("127.0.0.1", options.port)).with_context(|| {
-                format!(
-                    "port {} is taken: stop what listens there or choose another with --port",
-                    options.port
-                )
-            })?;
-        let port = gateway_listener.local_addr()?.port();
+        // Bound now, used by the gateway last: nothing started meanwhile can take the ports.
+        let first = bind(options.port, "--port")?;
         let root = options.project_root();
         self.commands = Some(report::Commands::find(root.as_deref()));
         let python = moto::venv_python(root.as_deref());
-        let (backend, endpoints) = self.start_backend(options, port, &python).await?;
-        let mut env = LocalEnv::new(&endpoints.backend, &endpoints.gateway_http);
+        let mut env = LocalEnv::default();
         if let Some(region) = &options.region {
             env.region.clone_from(region);
         }
         env.parameters = options.parameter_overrides.iter().cloned().collect();
-        env.python = python.ok();
+        env.python = python.as_ref().ok().cloned();
+        let template = Template::read(&options.template, &env)
+            .with_context(|| format!("reading {}", options.template.display()))?;
+        let entrances = Entrances::bind(first, fronted_by_cloudfront(&template), options)?;
+        let (backend, endpoints) = self.start_backend(options, entrances.urls(), &python).await?;
+        env.backend_endpoint.clone_from(&endpoints.backend);
+        env.gateway_http.clone_from(&endpoints.gateway_http);
+        env.edge_http.clone_from(&endpoints.edge_http);
         self.endpoints = Some(endpoints);
-        let stack = wsflow_cloudformation::load(&options.template, &env)
+        let stack = wsflow_cloudformation::resolve(&template, &env)
             .with_context(|| format!("reading {}", options.template.display()))?;
         print!("{}", report::resources(&stack));
         let sdk = local_sdk_config(&env.backend_endpoint, &env.region).await;
@@ -144,7 +145,17 @@ impl Running {
             .await?;
         self.start_event_sources(options, &stack, &sdk, functions.clone());
         let api_keys = api_keys::grants(&stack, &env.api_id, &provisioned.api_keys);
-        self.gateway = start_gateway(&stack, &env, gateway_listener, functions, api_keys).await?;
+        let edge = match entrances.edge {
+            Some(listener) => Some(edge_config(&stack, &sdk, listener).await?),
+            None => None,
+        };
+        let gateway = GatewayParts {
+            execute_api: entrances.execute_api,
+            edge,
+            functions,
+            api_keys,
+        };
+        self.gateway = start_gateway(&stack, &env, gateway).await?;
         self.stack = Some(stack);
         Ok(())
     }
@@ -153,26 +164,29 @@ impl Running {
     async fn start_backend(
         &mut self,
         options: &LocalOptions,
-        port: u16,
+        (gateway_http, edge_http): (String, Option<String>),
         python: &anyhow::Result<PathBuf>,
     ) -> anyhow::Result<(BackendKind, Endpoints)> {
-        let gateway_http = format!("http://127.0.0.1:{port}");
         if let Some(endpoint) = &options.aws_endpoint {
             let endpoint = endpoint.trim_end_matches('/').to_owned();
             let (backend, kind) = identify_backend(&endpoint).await;
             let endpoints = Endpoints {
                 gateway_http,
+                edge_http,
                 backend: endpoint,
                 backend_kind: kind,
             };
             return Ok((backend, endpoints));
         }
         let python = python.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        // moto's `apigateway:invoke` and `execute-api` calls go where AWS sends them: the
+        // execute-api entrance.
         let server = MotoServer::start(python, options.backend_port, Some(&gateway_http)).await?;
         let endpoint = server.endpoint().to_owned();
         self.moto = Some(server);
         let endpoints = Endpoints {
             gateway_http,
+            edge_http,
             backend: endpoint.clone(),
             backend_kind: "moto server started by wsflow dev".into(),
         };
@@ -263,9 +277,10 @@ impl Running {
         self.moto.as_ref().and_then(MotoServer::pid)
     }
 
-    /// The gateway's address, when the template has a WebSocket API.
+    /// The address clients connect to (the edge entrance, when there is one), when the
+    /// template has a WebSocket API.
     pub fn gateway_addr(&self) -> Option<SocketAddr> {
-        self.gateway.as_ref().map(|g| g.addr)
+        self.gateway.as_ref().map(|g| g.edge_addr.unwrap_or(g.addr))
     }
 
     /// Where to connect and what to try.
@@ -298,32 +313,115 @@ impl Running {
     }
 }
 
+/// The gateway's listeners: `--port` is the entrance clients use, the edge one when CloudFront
+/// fronts the API, and the `execute-api` one then listens on `--execute-api-port`.
+struct Entrances {
+    execute_api: std::net::TcpListener,
+    edge: Option<std::net::TcpListener>,
+}
+
+impl Entrances {
+    fn bind(
+        first: std::net::TcpListener,
+        cloudfront: bool,
+        options: &LocalOptions,
+    ) -> anyhow::Result<Entrances> {
+        if !cloudfront {
+            return Ok(Entrances {
+                execute_api: first,
+                edge: None,
+            });
+        }
+        Ok(Entrances {
+            execute_api: bind(options.execute_api_port, "--execute-api-port")?,
+            edge: Some(first),
+        })
+    }
+
+    /// `http://127.0.0.1:{port}` of the execute-api entrance and of the edge one.
+    fn urls(&self) -> (String, Option<String>) {
+        let url = |listener: &std::net::TcpListener| {
+            let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+            format!("http://127.0.0.1:{port}")
+        };
+        (url(&self.execute_api), self.edge.as_ref().map(url))
+    }
+}
+
+fn bind(port: u16, option: &str) -> anyhow::Result<std::net::TcpListener> {
+    std::net::TcpListener::bind(("127.0.0.1", port)).with_context(|| {
+        format!("port {port} is taken: stop what listens there or choose another with {option}")
+    })
+}
+
+/// Whether clients reach the API through CloudFront: the template has a distribution, or a
+/// CloudFront function (which only a distribution can run).
+fn fronted_by_cloudfront(template: &Template) -> bool {
+    template
+        .resources_of("AWS::CloudFront::Distribution")
+        .chain(template.resources_of("AWS::CloudFront::Function"))
+        .next()
+        .is_some()
+}
+
+/// What the edge entrance does: the viewer-request function and the origins' custom headers,
+/// whose dynamic references are read from the backend now that it holds the secrets.
+async fn edge_config(
+    stack: &Stack,
+    sdk: &SdkConfig,
+    listener: std::net::TcpListener,
+) -> anyhow::Result<EdgeConfig> {
+    let mut origin_headers = Vec::new();
+    for distribution in &stack.distributions {
+        for (name, value) in &distribution.origin_headers {
+            let what = format!(
+                "Resources.{}.Properties.DistributionConfig: origin header {name}",
+                distribution.logical_id
+            );
+            origin_headers.push((
+                name.clone(),
+                dynamic_references::resolve(sdk, value, &what).await?,
+            ));
+        }
+    }
+    Ok(EdgeConfig {
+        listener,
+        viewer_request: viewer_request_function(stack)?,
+        origin_headers,
+    })
+}
+
+/// What the gateway is started with besides the stack.
+struct GatewayParts {
+    execute_api: std::net::TcpListener,
+    edge: Option<EdgeConfig>,
+    functions: Arc<LocalFunctions>,
+    api_keys: Vec<wsflow_apigateway::ApiKeyGrant>,
+}
+
 async fn start_gateway(
     stack: &Stack,
     env: &LocalEnv,
-    listener: std::net::TcpListener,
-    functions: Arc<LocalFunctions>,
-    api_keys: Vec<wsflow_apigateway::ApiKeyGrant>,
+    parts: GatewayParts,
 ) -> anyhow::Result<Option<Gateway>> {
     let Some(api) = &stack.api else {
         println!("The template has no WebSocket API: no gateway; the rest runs.");
         return Ok(None);
     };
-    let port = listener.local_addr()?.port();
     let config = GatewayConfig {
-        listener,
+        listener: parts.execute_api,
         api: api.clone(),
         api_id: env.api_id.clone(),
         backend_endpoint: env.backend_endpoint.clone(),
         region: env.region.clone(),
         account: env.account.clone(),
-        functions,
-        edge: viewer_request_function(stack)?,
-        api_keys,
+        functions: parts.functions,
+        edge: parts.edge,
+        api_keys: parts.api_keys,
     };
     let gateway = Gateway::start(config)
         .await
-        .with_context(|| format!("starting the WebSocket gateway on 127.0.0.1:{port}"))?;
+        .with_context(|| format!("starting the WebSocket gateway on {}", env.gateway_http))?;
     Ok(Some(gateway))
 }
 

@@ -9,6 +9,8 @@ use anyhow::Context;
 pub const DEFAULT_TEMPLATE: &str = "build/template.json";
 /// Default `--port` of the WebSocket gateway and its `@connections` API.
 pub const DEFAULT_PORT: u16 = 8080;
+/// Default `--execute-api-port`: any free port (the banner shows it).
+pub const DEFAULT_EXECUTE_API_PORT: u16 = 0;
 /// Default `--backend-port` of the moto server local mode starts as the AWS backend.
 pub const DEFAULT_BACKEND_PORT: u16 = 4566;
 /// Four processes kept `$default` echo throughput about 30% above two on 2 cores (`make bench`).
@@ -28,8 +30,15 @@ pub struct LocalOptions {
     pub parameter_overrides: Vec<(String, String)>,
     /// Port of the local WebSocket gateway (and of its @connections API), on 127.0.0.1.
     /// 0 picks a free port.
+    /// When a CloudFront distribution fronts the API, this is its entrance (the viewer-request
+    /// function runs, the origin's custom headers are added) and clients should use it.
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
+    /// Port of the gateway's direct `execute-api` entrance, served besides `--port` when a
+    /// CloudFront distribution fronts the API: no CloudFront function, no origin headers, as
+    /// for a client that bypasses CloudFront. 0 picks a free port.
+    #[arg(long, default_value_t = DEFAULT_EXECUTE_API_PORT)]
+    pub execute_api_port: u16,
     /// Port of the moto server started as the AWS backend, on 127.0.0.1. 0 picks a free port.
     #[arg(long, default_value_t = DEFAULT_BACKEND_PORT, conflicts_with = "aws_endpoint")]
     pub backend_port: u16,
@@ -59,6 +68,7 @@ impl Default for LocalOptions {
             template: PathBuf::from(DEFAULT_TEMPLATE),
             parameter_overrides: Vec::new(),
             port: DEFAULT_PORT,
+            execute_api_port: DEFAULT_EXECUTE_API_PORT,
             backend_port: DEFAULT_BACKEND_PORT,
             aws_endpoint: None,
             bin_dir: None,

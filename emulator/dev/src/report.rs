@@ -57,8 +57,10 @@ pub fn functions(statuses: &[FunctionStatus]) -> String {
 /// Where local mode listens, for the ready banner.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
-    /// `http://127.0.0.1:{port}`.
+    /// `http://127.0.0.1:{port}` of the gateway's `execute-api` entrance (and `@connections`).
     pub gateway_http: String,
+    /// `http://127.0.0.1:{port}` of its CloudFront entrance, when a distribution fronts the API.
+    pub edge_http: Option<String>,
     /// `http://127.0.0.1:{port}` of the backend.
     pub backend: String,
     /// What the backend is, e.g. `moto server, started by wsflow dev`.
@@ -66,10 +68,20 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
-    /// The gateway's WebSocket URL, `ws://127.0.0.1:{port}`.
+    /// The WebSocket URL clients use, `ws://127.0.0.1:{port}`: the edge entrance's when there
+    /// is one.
     pub fn websocket(&self) -> String {
-        self.gateway_http.replacen("http://", "ws://", 1)
+        websocket_url(self.edge_http.as_ref().unwrap_or(&self.gateway_http))
     }
+
+    /// The direct `execute-api` entrance's WebSocket URL, when it is not the only one.
+    pub fn execute_api_websocket(&self) -> Option<String> {
+        self.edge_http.as_ref().map(|_| websocket_url(&self.gateway_http))
+    }
+}
+
+fn websocket_url(http: &str) -> String {
+    http.replacen("http://", "ws://", 1)
 }
 
 /// How the banner's commands invoke the tools, so that they work when pasted as printed: the
@@ -113,7 +125,14 @@ pub fn banner(stack: &Stack, endpoints: &Endpoints, commands: &Commands) -> Stri
             } else {
                 "any path: the viewer-request function runs locally".to_owned()
             };
-            let _ = writeln!(out, "  WebSocket     {ws}  ({paths})");
+            let _ = writeln!(out, "  WebSocket     {ws}  ({paths}{})", origin_headers(stack));
+            if let Some(direct) = endpoints.execute_api_websocket() {
+                let _ = writeln!(
+                    out,
+                    "  execute-api   {direct}/{}  (direct: no CloudFront function, no origin headers)",
+                    api.stage.name
+                );
+            }
             let _ = writeln!(
                 out,
                 "  @connections  {}/{}/@connections/{{connectionId}}",
@@ -142,6 +161,20 @@ pub fn banner(stack: &Stack, endpoints: &Endpoints, commands: &Commands) -> Stri
         );
     }
     out
+}
+
+/// `; CloudFront adds X-Origin-Verify` when the edge entrance adds origin headers (their
+/// values may be secrets: never shown).
+fn origin_headers(stack: &Stack) -> String {
+    let names: Vec<&str> = stack
+        .distributions
+        .iter()
+        .flat_map(|d| d.origin_headers.iter().map(|(name, _)| name.as_str()))
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    format!("; CloudFront adds {}", names.join(", "))
 }
 
 /// A wscat session: a message for each custom route (shaped after the route selection
@@ -263,6 +296,7 @@ mod tests {
     fn endpoints() -> Endpoints {
         Endpoints {
             gateway_http: "http://127.0.0.1:8181".into(),
+            edge_http: None,
             backend: "http://127.0.0.1:4999".into(),
             backend_kind: "moto".into(),
         }

@@ -61,11 +61,13 @@ impl<'t> Resolver<'t> {
 
     /// The rewriter for URLs of this stack's APIs and distributions.
     pub fn endpoint_rewriter(&self) -> EndpointRewriter {
-        let mut hosts = vec![EndpointRewriter::api_host(&self.env.api_id, &self.env.region)];
+        let api = EndpointRewriter::api_host(&self.env.api_id, &self.env.region);
+        let mut rewriter = EndpointRewriter::new(&self.env.gateway_http, vec![api]);
+        let edge = self.env.edge_http.as_deref().unwrap_or(&self.env.gateway_http);
         for distribution in self.template.resources_of("AWS::CloudFront::Distribution") {
-            hosts.push(distribution_domain(&distribution.logical_id));
+            rewriter = rewriter.with_host(distribution_domain(&distribution.logical_id), edge);
         }
-        EndpointRewriter::new(&self.env.gateway_http, hosts)
+        rewriter
     }
 
     /// Marks `key` as being resolved; an error naming the chain when it already is.

@@ -14,6 +14,7 @@ const EMULATED: &[&str] = &[
     "AWS::ApiGatewayV2::Model",
     "AWS::Lambda::Function",
     "AWS::CloudFront::Function",
+    "AWS::CloudFront::Distribution",
     "AWS::Lambda::EventSourceMapping",
 ];
 
@@ -55,10 +56,11 @@ fn not_needed(kind: &str) -> Option<&'static str> {
         "AWS::CloudWatch::Alarm" | "AWS::CloudWatch::CompositeAlarm" | "AWS::CloudWatch::Dashboard" => {
             "no CloudWatch metrics or alarms locally"
         }
-        "AWS::CloudFront::Distribution"
-        | "AWS::CloudFront::OriginRequestPolicy"
+        "AWS::CloudFront::OriginRequestPolicy"
         | "AWS::CloudFront::CachePolicy"
-        | "AWS::CloudFront::ResponseHeadersPolicy" => "the gateway serves the viewer-request function itself",
+        | "AWS::CloudFront::ResponseHeadersPolicy" => {
+            "the gateway's edge entrance does what the distribution does"
+        }
         "AWS::ApiGatewayV2::Deployment" => "local routes are live at once; no deployments",
         "AWS::ApiGatewayV2::DomainName"
         | "AWS::ApiGatewayV2::ApiMapping"

@@ -6,6 +6,7 @@
 
 mod api_key;
 mod cloudfront_function;
+mod distribution;
 mod event_source;
 mod function;
 mod handling;
@@ -38,6 +39,7 @@ const READERS: &[Reader] = &[
     state_machine::read,
     event_source::read,
     cloudfront_function::read,
+    distribution::read,
     websocket_api::read,
     secret::read,
     api_key::read_keys,
