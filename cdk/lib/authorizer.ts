@@ -1,8 +1,9 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ORIGIN_HEADER, OriginVerification } from './origin-verify';
 import { RustLambda } from './rust-lambda';
 
 export interface JwtAuthorizerProps {
@@ -12,6 +13,8 @@ export interface JwtAuthorizerProps {
   readonly issuer: string;
   /** JWKS URL whose RS256 keys are accepted too; "" for HS256 only. */
   readonly jwksUrl: string;
+  /** Clients come through CloudFront: handshakes must carry its origin secret (origin-verify.ts). */
+  readonly verifyOrigin: boolean;
 }
 
 /**
@@ -25,12 +28,22 @@ export interface JwtAuthorizerProps {
 export const IDENTITY_SOURCE = ['route.request.header.Sec-WebSocket-Key'];
 
 /**
+ * The identity source added behind CloudFront. Because identity sources are all required, API
+ * Gateway itself answers 401 to a handshake without CloudFront's origin header, before the
+ * function runs (and is billed); the function then compares the value.
+ */
+export const ORIGIN_IDENTITY_SOURCE = `route.request.header.${ORIGIN_HEADER}`;
+
+/**
  * The $connect authorizer: a Rust function that verifies the client's JWT (HS256 with the key in
  * a Secrets Manager secret, or RS256 from a JWKS when configured) and returns the principal and
- * a `userId` context value, which the $connect template stores with the connection.
+ * a `userId` context value, which the $connect template stores with the connection. Behind
+ * CloudFront it first checks the origin secret, so that no client can skip the edge.
  */
 export class JwtAuthorizer extends Construct {
   readonly secret: Secret;
+  /** The origin secret CloudFront must send (props.verifyOrigin). */
+  readonly origin?: OriginVerification;
   readonly handler: RustLambda;
   readonly authorizer: WebSocketLambdaAuthorizer;
 
@@ -50,6 +63,8 @@ export class JwtAuthorizer extends Construct {
         + 'issue new tokens; tokens signed with the old key are refused from then on.',
     });
 
+    this.origin = props.verifyOrigin ? new OriginVerification(this, 'OriginVerify') : undefined;
+
     this.handler = new RustLambda(this, 'Function', {
       binary: 'authorizer',
       description: 'wsflow $connect authorizer: verifies the client JWT',
@@ -60,17 +75,23 @@ export class JwtAuthorizer extends Construct {
         JWT_AUDIENCE: props.audience,
         ...(props.issuer ? { JWT_ISSUER: props.issuer } : {}),
         ...(props.jwksUrl ? { JWKS_URL: props.jwksUrl } : {}),
+        ...(this.origin ? { ORIGIN_SECRET_ID: this.origin.secret.secretArn } : {}),
       },
     });
-    // Reading the key is all it does with the secret (grantRead would add DescribeSecret).
-    this.handler.function.addToRolePolicy(new PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [this.secret.secretArn],
-    }));
+    this.allowReading(this.secret);
+    if (this.origin) this.allowReading(this.origin.secret);
 
     this.authorizer = new WebSocketLambdaAuthorizer('JwtAuthorizer', this.handler.function, {
       authorizerName: `${stack.stackName}-jwt`,
-      identitySource: IDENTITY_SOURCE,
+      identitySource: this.origin ? [...IDENTITY_SOURCE, ORIGIN_IDENTITY_SOURCE] : IDENTITY_SOURCE,
     });
+  }
+
+  /** Reading a secret's value is all the function does with it (grantRead would add DescribeSecret). */
+  private allowReading(secret: ISecret): void {
+    this.handler.function.addToRolePolicy(new PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secret.secretArn],
+    }));
   }
 }

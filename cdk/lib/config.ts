@@ -62,7 +62,12 @@ export interface WsflowConfig {
   readonly apiKeyBurstLimit: number;
   /** Usage plan quota per key and day (requests). */
   readonly apiKeyQuota: number;
-  /** A WAF web ACL in front of CloudFront. */
+  /**
+   * CloudFront in front of the API (any path, WAF); with the JWT authorizer, handshakes must then
+   * come through it. false: clients use the execute-api endpoint, no distribution, no WAF.
+   */
+  readonly edge: boolean;
+  /** A WAF web ACL in front of CloudFront; always false without the edge (nothing to attach it to). */
   readonly waf: boolean;
   /** Requests one IP address may make in 5 minutes before WAF blocks it. */
   readonly wafRateLimit: number;
@@ -97,6 +102,7 @@ export const DEFAULTS: WsflowConfig = {
   apiKeyRateLimit: 50,
   apiKeyBurstLimit: 25,
   apiKeyQuota: 100_000,
+  edge: true,
   waf: true,
   wafRateLimit: 2000,
   wafAllowIps: [],
@@ -210,6 +216,10 @@ export function readConfig(node: Node): WsflowConfig {
   if ((domainName === '') !== (certificateArn === '')) {
     throw new Error('context domainName and certificateArn: give both (a custom domain needs its certificate) or neither');
   }
+  const edge = bool('edge');
+  if (!edge && domainName !== '') {
+    throw new Error('context domainName: the custom domain is the CloudFront distribution\'s; it needs edge=true');
+  }
 
   return {
     stage,
@@ -232,7 +242,8 @@ export function readConfig(node: Node): WsflowConfig {
     apiKeyRateLimit: positive('apiKeyRateLimit', 10_000),
     apiKeyBurstLimit: int('apiKeyBurstLimit', 1, 5_000),
     apiKeyQuota: int('apiKeyQuota', 1, 1_000_000_000),
-    waf: bool('waf'),
+    edge,
+    waf: edge && bool('waf'),
     // WAF's bounds for a rate-based rule over a 5-minute window.
     wafRateLimit: int('wafRateLimit', 10, 2_000_000_000),
     wafAllowIps: cidrList('wafAllowIps', raw('wafAllowIps')),

@@ -47,6 +47,8 @@ export interface EdgeProps {
   readonly webAclArn?: string;
   /** Custom domain, with its ACM certificate (us-east-1). */
   readonly domain?: { readonly name: string; readonly certificateArn: string };
+  /** A header CloudFront adds to every origin request: the origin secret (origin-verify.ts). */
+  readonly originHeader?: { readonly name: string; readonly value: string };
 }
 
 /**
@@ -114,6 +116,7 @@ export class Edge extends Construct {
           originPath: `/${props.stage}`,
           protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
           originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+          customHeaders: props.originHeader ? { [props.originHeader.name]: props.originHeader.value } : undefined,
         }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,

@@ -6,6 +6,7 @@ import { readConfig } from './config';
 import { Connections } from './connections';
 import { Edge } from './edge';
 import { JobQueue } from './job-queue';
+import { ORIGIN_HEADER } from './origin-verify';
 import { QueueWorker, WORKER_TIMEOUT } from './queue-worker';
 import { EdgeWebAcl } from './web-acl';
 import { WebSocketGateway } from './websocket-gateway';
@@ -22,8 +23,8 @@ export interface WsflowStackProps extends StackProps {
 /**
  * wsflow: a WebSocket API whose routes call DynamoDB, SQS and Step Functions directly, a FIFO
  * jobs queue worked by a Rust Lambda function that replies over @connections, and CloudFront
- * in front. By default $connect requires a JWT and WAF guards CloudFront; API keys and a custom
- * domain are optional. Settings come from CDK context (see config.ts).
+ * in front. By default $connect requires a JWT, WAF guards CloudFront and handshakes must come
+ * through CloudFront; API keys and a custom domain are optional. Settings come from CDK context (see config.ts).
  */
 export class WsflowStack extends Stack {
   constructor(scope: Construct, id: string, props: WsflowStackProps = {}) {
@@ -46,6 +47,7 @@ export class WsflowStack extends Stack {
       audience: config.jwtAudience,
       issuer: config.jwtIssuer,
       jwksUrl: config.jwksUrl,
+      verifyOrigin: config.edge,
     }) : undefined;
     const gateway = new WebSocketGateway(this, 'Gateway', {
       stage: config.stage,
@@ -84,12 +86,21 @@ export class WsflowStack extends Stack {
       denyIps: config.wafDenyIps,
     }).acl.attrArn;
     const domain = config.domainName ? { name: config.domainName, certificateArn: config.certificateArn } : undefined;
-    const edge = new Edge(this, 'Edge', { apiId: gateway.api.apiId, stage: config.stage, webAclArn, domain });
+    const origin = jwt?.origin;
+    const edge = config.edge ? new Edge(this, 'Edge', {
+      apiId: gateway.api.apiId,
+      stage: config.stage,
+      webAclArn,
+      domain,
+      originHeader: origin ? { name: ORIGIN_HEADER, value: origin.headerValue } : undefined,
+    }) : undefined;
 
     // Output names are an interface: scripts and the CLI read them.
     const outputs: Record<string, [string, string]> = {
-      ApiUrl: [gateway.stage.url, 'WebSocket URL of the API stage'],
-      CloudFrontUrl: [`wss://${edge.distribution.distributionDomainName}`, 'WebSocket URL through CloudFront (any path)'],
+      // Kept behind CloudFront too (local mode and operators read it), but not as the URL to use.
+      ApiUrl: [gateway.stage.url, origin
+        ? `The API stage directly: refuses handshakes without CloudFront's ${ORIGIN_HEADER} header (401); clients use CloudFrontUrl`
+        : 'WebSocket URL of the API stage'],
       QueueUrl: [jobs.queue.queueUrl, 'FIFO jobs queue'],
       DlqUrl: [jobs.deadLetterQueue.queueUrl, 'FIFO dead-letter queue of the jobs queue'],
       ConnectionsTableName: [connections.table.tableName, 'Connections and subscriptions'],
@@ -98,6 +109,7 @@ export class WsflowStack extends Stack {
       SyncStateMachineArn: [workflows.sync.stateMachineArn, 'Express state machine of sync_sfn'],
       AsyncStateMachineArn: [workflows.async.stateMachineArn, 'Standard state machine of async_sfn'],
     };
+    if (edge) outputs.CloudFrontUrl = [`wss://${edge.distribution.distributionDomainName}`, 'WebSocket URL through CloudFront (any path)'];
     if (jwt) outputs.JwtSecretArn = [jwt.secret.secretArn, 'Secret holding the HS256 key of client tokens'];
     // The key's id only: its value never leaves API Gateway (get-api-key --include-value).
     if (apiKeys) outputs.ApiKeyId = [apiKeys.key.keyId, 'API key id (x-api-key); read its value with the AWS CLI'];

@@ -8,6 +8,10 @@ const routeNamed = (t: typeof template, key: string) =>
   Object.values(resourcesOfType(t, 'AWS::ApiGatewayV2::Route')).find((r) => r.Properties.RouteKey === key)!.Properties;
 const authorizerFunctionId = logicalId(template, 'AWS::Lambda::Function', 'AuthorizerFunction');
 const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'AuthorizerSigningKey');
+const originSecretId = logicalId(template, 'AWS::SecretsManager::Secret', 'AuthorizerOriginVerify');
+const edgeless = synth('edgeless').template;
+const variables = (t: typeof template) => resourcesOfType(t, 'AWS::Lambda::Function')[logicalId(t, 'AWS::Lambda::Function', 'AuthorizerFunction')]
+  .Properties.Environment.Variables;
 
 /** An Fn::Join of strings and references, rendered as `${AWS::Region}` / `${Id.Arn}`. */
 function joined(value: any): string {
@@ -24,8 +28,15 @@ test('the authorizer is a REQUEST authorizer that calls the authorizer function'
     `arn:\${AWS::Partition}:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${${authorizerFunctionId}.Arn}/invocations`);
 });
 
-test('identity source: Sec-WebSocket-Key, present on every handshake, so the function decides (header or ?token=)', () => {
+test('identity sources behind CloudFront: Sec-WebSocket-Key (the function finds the token) and the origin header', () => {
+  // API Gateway requires every identity source: a handshake without X-Origin-Verify gets 401
+  // before the function runs.
   const authorizer = onlyResource(template, 'AWS::ApiGatewayV2::Authorizer').Properties;
+  assert.deepEqual(authorizer.IdentitySource, ['route.request.header.Sec-WebSocket-Key', 'route.request.header.X-Origin-Verify']);
+});
+
+test('without the edge: Sec-WebSocket-Key only, present on every handshake, so the function decides (header or ?token=)', () => {
+  const authorizer = onlyResource(edgeless, 'AWS::ApiGatewayV2::Authorizer').Properties;
   assert.deepEqual(authorizer.IdentitySource, ['route.request.header.Sec-WebSocket-Key']);
 });
 
@@ -57,25 +68,40 @@ test('the authorizer function is the arm64 `authorizer` binary with its settings
   const fn = resourcesOfType(template, 'AWS::Lambda::Function')[authorizerFunctionId];
   assert.equal(fn.Metadata?.['wsflow:binary'], 'authorizer');
   assert.deepEqual(fn.Properties.Architectures, ['arm64']);
-  assert.deepEqual(fn.Properties.Environment.Variables, { JWT_SECRET_ID: { Ref: secretId }, JWT_AUDIENCE: 'wsflow' });
+  assert.deepEqual(fn.Properties.Environment.Variables,
+    { JWT_SECRET_ID: { Ref: secretId }, JWT_AUDIENCE: 'wsflow', ORIGIN_SECRET_ID: { Ref: originSecretId } });
+});
+
+test('without the edge the function gets no ORIGIN_SECRET_ID and there is no origin secret', () => {
+  assert.deepEqual(Object.keys(variables(edgeless)).sort(), ['JWT_AUDIENCE', 'JWT_SECRET_ID']);
+  assert.deepEqual(Object.keys(resourcesOfType(edgeless, 'AWS::SecretsManager::Secret')), [logicalId(edgeless, 'AWS::SecretsManager::Secret', 'AuthorizerSigningKey')]);
 });
 
 test('issuer and JWKS URL reach the function when set in context', () => {
   const secure = synth('secure').template;
-  const fn = resourcesOfType(secure, 'AWS::Lambda::Function')[logicalId(secure, 'AWS::Lambda::Function', 'AuthorizerFunction')];
-  assert.deepEqual(fn.Properties.Environment.Variables, {
+  assert.deepEqual(variables(secure), {
     JWT_SECRET_ID: { Ref: logicalId(secure, 'AWS::SecretsManager::Secret', 'AuthorizerSigningKey') },
     JWT_AUDIENCE: 'clients',
     JWT_ISSUER: 'https://issuer.example.com/',
     JWKS_URL: 'https://issuer.example.com/.well-known/jwks.json',
+    ORIGIN_SECRET_ID: { Ref: logicalId(secure, 'AWS::SecretsManager::Secret', 'AuthorizerOriginVerify') },
   });
 });
 
 test('the signing key is a generated 64-character secret named <stack>/jwt-signing-key, no JSON template', () => {
-  const secret = onlyResource(template, 'AWS::SecretsManager::Secret').Properties;
+  const secret = resourcesOfType(template, 'AWS::SecretsManager::Secret')[secretId].Properties;
   assert.deepEqual(secret, {
     Name: 'wsflow/jwt-signing-key',
     Description: 'wsflow: HS256 key that signs and verifies client tokens',
+    GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+  });
+});
+
+test('the origin secret is a generated 64-character string of letters and digits named <stack>/origin-verify', () => {
+  const secret = resourcesOfType(template, 'AWS::SecretsManager::Secret')[originSecretId].Properties;
+  assert.deepEqual(secret, {
+    Name: 'wsflow/origin-verify',
+    Description: 'wsflow: the X-Origin-Verify value CloudFront sends; the $connect authorizer refuses handshakes without it',
     GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
   });
 });

@@ -44,7 +44,10 @@ export const SECURE_CONTEXT = {
   certificateArn: CERTIFICATE_ARN,
 };
 
-const VARIANTS = { defaults: {}, custom: CUSTOM_CONTEXT, secure: SECURE_CONTEXT };
+/** Clients use the execute-api endpoint: no CloudFront, hence no WAF and no origin secret. */
+export const EDGELESS_CONTEXT = { edge: 'false' };
+
+const VARIANTS = { defaults: {}, custom: CUSTOM_CONTEXT, secure: SECURE_CONTEXT, edgeless: EDGELESS_CONTEXT };
 export type Variant = keyof typeof VARIANTS;
 
 /** The feature flags of cdk.json, which the CLI would pass. */

@@ -136,21 +136,22 @@ test('the default-route function may only write its own logs', () => {
     [[['logs:CreateLogStream', 'logs:PutLogEvents'], [logicalId(template, 'AWS::Logs::LogGroup', 'GatewayDefaultRouteLogs')]]]);
 });
 
-test('the authorizer function may write its own logs and read its one secret, nothing else', () => {
+test('the authorizer function may write its own logs and read its two secrets, nothing else', () => {
   const roleId = logicalId(template, 'AWS::IAM::Role', 'AuthorizerFunctionRole');
   const role = resourcesOfType(template, 'AWS::IAM::Role')[roleId].Properties;
   assert.deepEqual(role.AssumeRolePolicyDocument.Statement.map((s: Statement) => s.Principal), [{ Service: 'lambda.amazonaws.com' }]);
   assert.deepEqual(roleStatements(roleId).map((s) => [actionsOf(s), resourcesOf(s).map(target)]), [
     [['logs:CreateLogStream', 'logs:PutLogEvents'], [logicalId(template, 'AWS::Logs::LogGroup', 'AuthorizerFunctionLogs')]],
     [['secretsmanager:GetSecretValue'], [logicalId(template, 'AWS::SecretsManager::Secret', 'AuthorizerSigningKey')]],
+    [['secretsmanager:GetSecretValue'], [logicalId(template, 'AWS::SecretsManager::Secret', 'AuthorizerOriginVerify')]],
   ]);
 });
 
-test('no other role may touch the signing key or any other secret', () => {
+test('no other role may touch the signing key, the origin secret or any other secret', () => {
   const grants = allStatements().filter(({ statement }) => actionsOf(statement).some((a) => /^secretsmanager:/.test(a)));
   const authorizerStatements = roleStatements(logicalId(template, 'AWS::IAM::Role', 'AuthorizerFunctionRole'));
-  assert.equal(grants.length, 1);
-  assert.ok(authorizerStatements.includes(grants[0].statement));
+  assert.equal(grants.length, 2);
+  for (const { statement } of grants) assert.ok(authorizerStatements.includes(statement));
 });
 
 for (const variant of ['custom', 'secure'] as const) {

@@ -7,15 +7,16 @@ import { DEFAULTS, readConfig } from '../lib/config';
 import { logicalId, synth, Variant } from './fixture';
 
 const ALWAYS = [
-  'ApiUrl', 'AsyncStateMachineArn', 'CloudFrontUrl', 'ConnectionsTableName', 'DlqUrl',
+  'ApiUrl', 'AsyncStateMachineArn', 'ConnectionsTableName', 'DlqUrl',
   'IdempotencyTableName', 'QueueUrl', 'ResultsTableName', 'SyncStateMachineArn',
 ];
 const outputs = (variant: Variant) => synth(variant).template.toJSON().Outputs as Record<string, { Value: any }>;
 
 test('the outputs keep their names; the optional ones come with their features', () => {
-  assert.deepEqual(Object.keys(outputs('defaults')).sort(), [...ALWAYS, 'JwtSecretArn'].sort());
-  assert.deepEqual(Object.keys(outputs('custom')).sort(), ALWAYS);
-  assert.deepEqual(Object.keys(outputs('secure')).sort(), [...ALWAYS, 'ApiKeyId', 'CustomDomainUrl', 'JwtSecretArn'].sort());
+  assert.deepEqual(Object.keys(outputs('defaults')).sort(), [...ALWAYS, 'CloudFrontUrl', 'JwtSecretArn'].sort());
+  assert.deepEqual(Object.keys(outputs('custom')).sort(), [...ALWAYS, 'CloudFrontUrl'].sort());
+  assert.deepEqual(Object.keys(outputs('secure')).sort(), [...ALWAYS, 'ApiKeyId', 'CloudFrontUrl', 'CustomDomainUrl', 'JwtSecretArn'].sort());
+  assert.deepEqual(Object.keys(outputs('edgeless')).sort(), [...ALWAYS, 'JwtSecretArn'].sort());
 });
 
 test('JwtSecretArn, ApiKeyId and CustomDomainUrl: the secret ARN, the key id, the wss:// URL', () => {
