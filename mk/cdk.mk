@@ -5,7 +5,8 @@
 #   make cdk-test   type check, unit tests, asl-validator, offline synth, cfn-lint
 #   make synth      build/template.json, synthesized without building the Rust functions, and
 #                   build/template-api-keys.json (API keys on, a strict enqueue throttle) for the
-#                   end-to-end tests of those features
+#                   end-to-end tests of those features, and build/template-backend.json (the HTTP
+#                   backend route through a VPC link, behind the edge) for cfn-lint
 #   make package    build/cdk.out, a deployable cloud assembly with the arm64 Rust binaries
 #   make deploy     cdk deploy --all (DEPLOY_ARGS='-c region=eu-west-1 …'); make destroy
 
@@ -16,6 +17,10 @@ CDK_TEMPLATE_API_KEYS := $(CDK_BUILD)/template-api-keys.json
 # The context of the second template (the default route throttles plus one on enqueue).
 CDK_API_KEYS_CONTEXT := -c apiKeys=true \
 	-c routeThrottles='{"enqueue":{"rate":1,"burst":2},"sync_sfn":{"rate":20,"burst":10}}'
+CDK_TEMPLATE_BACKEND := $(CDK_BUILD)/template-backend.json
+# The third template's context: every resource the HTTP backend route adds (the NLB is made up).
+CDK_BACKEND_CONTEXT := -c backendUrl=http://backend.example.internal:8080/messages \
+	-c backendNlbArn=arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/backend/0123456789abcdef
 CDK_DEPS_STAMP := $(CDK_DIR)/node_modules/.package-lock.stamp
 
 # Synth needs no credentials and makes no network calls with these (the app is
@@ -40,20 +45,22 @@ $(CDK_DEPS_STAMP): $(CDK_DIR)/package-lock.json
 
 # RustFunction asks `cargo lambda` for its version even when bundling is skipped: venv first.
 synth: venv cdk-deps
-	rm -rf $(CDK_BUILD)/cdk.synth $(CDK_BUILD)/cdk.synth-api-keys
+	rm -rf $(CDK_BUILD)/cdk.synth $(CDK_BUILD)/cdk.synth-api-keys $(CDK_BUILD)/cdk.synth-backend
 	cd $(CDK_DIR) && CDK_SKIP_BUNDLING=1 $(CDK_SYNTH) -o $(CDK_BUILD)/cdk.synth
 	cp $(CDK_BUILD)/cdk.synth/Wsflow.template.json $(CDK_TEMPLATE)
 	cd $(CDK_DIR) && CDK_SKIP_BUNDLING=1 $(CDK_SYNTH) -o $(CDK_BUILD)/cdk.synth-api-keys $(CDK_API_KEYS_CONTEXT)
 	cp $(CDK_BUILD)/cdk.synth-api-keys/Wsflow.template.json $(CDK_TEMPLATE_API_KEYS)
-	@echo "templates: $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS)"
+	cd $(CDK_DIR) && CDK_SKIP_BUNDLING=1 $(CDK_SYNTH) -o $(CDK_BUILD)/cdk.synth-backend $(CDK_BACKEND_CONTEXT)
+	cp $(CDK_BUILD)/cdk.synth-backend/Wsflow.template.json $(CDK_TEMPLATE_BACKEND)
+	@echo "templates: $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS) $(CDK_TEMPLATE_BACKEND)"
 
 cdk-test: venv cdk-deps synth
 	cd $(CDK_DIR) && npx tsc --noEmit
 	cd $(CDK_DIR) && node --import tsx test/all.ts
 	cd $(CDK_DIR) && npx tsx scripts/validate-asl.ts
 	# W3005 (redundant DependsOn) is how CDK orders roles before their users; every other rule applies.
-	cfn-lint --ignore-checks W3005 -- $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS)
-	@echo "cfn-lint: $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS) passed"
+	cfn-lint --ignore-checks W3005 -- $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS) $(CDK_TEMPLATE_BACKEND)
+	@echo "cfn-lint: $(CDK_TEMPLATE) $(CDK_TEMPLATE_API_KEYS) $(CDK_TEMPLATE_BACKEND) passed"
 
 # Real bundling: cargo-lambda-cdk runs `cargo lambda build --release --arm64` per function,
 # cross-compiling with zig (`python3 -m ziglang`, from the venv).

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { Node } from 'constructs';
 
-/** The WebSocket API's route keys (websocket-gateway.ts creates exactly these). */
+/** The WebSocket API's own route keys (websocket-gateway.ts creates these, plus the HTTP backend's). */
 export const ROUTE_KEYS = ['$connect', '$disconnect', '$default', 'enqueue', 'sync_sfn', 'async_sfn'] as const;
 
 /** Stage throttling of one route. */
@@ -79,6 +79,15 @@ export interface WsflowConfig {
   readonly domainName: string;
   /** ACM certificate (in us-east-1) for domainName. */
   readonly certificateArn: string;
+  /**
+   * The HTTP backend route's target, `http(s)://host[:port][/path]`; "" for no such route. It
+   * becomes a stage variable, whose values API Gateway limits to letters, digits and -._~:/?#&=,
+   */
+  readonly backendUrl: string;
+  /** The HTTP backend route's key (the messages' `action`). */
+  readonly backendRoute: string;
+  /** A Network Load Balancer the backend sits behind: the route then goes through a VPC link. */
+  readonly backendNlbArn: string;
 }
 
 export const DEFAULTS: WsflowConfig = {
@@ -109,6 +118,9 @@ export const DEFAULTS: WsflowConfig = {
   wafDenyIps: [],
   domainName: '',
   certificateArn: '',
+  backendUrl: '',
+  backendRoute: 'sendmessage',
+  backendNlbArn: '',
 };
 
 type Key = keyof WsflowConfig;
@@ -127,7 +139,7 @@ function structured(key: string, value: unknown): unknown {
   }
 }
 
-function routeThrottles(value: unknown): Record<string, RouteThrottle> {
+function routeThrottles(value: unknown, routeKeys: readonly string[]): Record<string, RouteThrottle> {
   const key = 'routeThrottles';
   const parsed = structured(key, value);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -135,8 +147,8 @@ function routeThrottles(value: unknown): Record<string, RouteThrottle> {
   }
   const result: Record<string, RouteThrottle> = {};
   for (const [route, settings] of Object.entries(parsed)) {
-    if (!(ROUTE_KEYS as readonly string[]).includes(route)) {
-      throw new Error(`context ${key}: unknown route key ${JSON.stringify(route)}; the routes are ${ROUTE_KEYS.join(', ')}`);
+    if (!routeKeys.includes(route)) {
+      throw new Error(`context ${key}: unknown route key ${JSON.stringify(route)}; the routes are ${routeKeys.join(', ')}`);
     }
     const names = typeof settings === 'object' && settings !== null ? Object.keys(settings).sort().join(',') : '';
     if (names !== 'burst,rate') fail(`${key}.${route}`, '{"rate": n, "burst": n}', settings);
@@ -216,6 +228,7 @@ export function readConfig(node: Node): WsflowConfig {
   if ((domainName === '') !== (certificateArn === '')) {
     throw new Error('context domainName and certificateArn: give both (a custom domain needs its certificate) or neither');
   }
+  const backend = backendSettings(text);
   const edge = bool('edge');
   if (!edge && domainName !== '') {
     throw new Error('context domainName: the custom domain is the CloudFront distribution\'s; it needs edge=true');
@@ -225,7 +238,7 @@ export function readConfig(node: Node): WsflowConfig {
     stage,
     throttleRate: int('throttleRate', 1, 10_000),
     throttleBurst: int('throttleBurst', 0, 5_000),
-    routeThrottles: routeThrottles(raw('routeThrottles')),
+    routeThrottles: routeThrottles(raw('routeThrottles'), backend.backendUrl ? [...ROUTE_KEYS, backend.backendRoute] : ROUTE_KEYS),
     batchSize: int('batchSize', 1, 10),
     maxConcurrency: int('maxConcurrency', 2, 1_000),
     maxReceiveCount: int('maxReceiveCount', 1, 1_000),
@@ -250,5 +263,24 @@ export function readConfig(node: Node): WsflowConfig {
     wafDenyIps: cidrList('wafDenyIps', raw('wafDenyIps')),
     domainName,
     certificateArn,
+    ...backend,
   };
+}
+
+type Text = (key: Key, pattern: RegExp, expected: string) => string;
+
+/** backendUrl, backendRoute and backendNlbArn, checked against each other and against API Gateway's limits. */
+function backendSettings(text: Text): Pick<WsflowConfig, 'backendUrl' | 'backendRoute' | 'backendNlbArn'> {
+  const backendUrl = text('backendUrl', /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?([/?#][A-Za-z0-9._~:/?#&=,-]*)?$/,
+    'an http(s) URL of letters, digits and -._~:/?#&=, (what a stage variable may hold), such as http://backend.example.internal:8080/messages');
+  const backendRoute = text('backendRoute', /^[A-Za-z0-9_.-]{1,128}$/, 'a route key of letters, digits, _ . or -');
+  if ((ROUTE_KEYS as readonly string[]).includes(backendRoute) || backendRoute === '') {
+    fail('backendRoute', `a route key other than ${ROUTE_KEYS.join(', ')}`, backendRoute);
+  }
+  const backendNlbArn = text('backendNlbArn', /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/net\/[A-Za-z0-9-]+\/[0-9a-f]+$/,
+    'a Network Load Balancer ARN (…:loadbalancer/net/<name>/<id>); WebSocket APIs reach VPCs through NLBs only');
+  if (backendNlbArn !== '' && backendUrl === '') {
+    throw new Error('context backendNlbArn: the VPC link serves the HTTP backend route; set backendUrl too');
+  }
+  return { backendUrl, backendRoute, backendNlbArn };
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -6,6 +6,7 @@ import { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALARM_PERIOD, anyOccurrenceAlarm } from './alarms';
 import { CONNECTION_KEYS, WsflowTable } from './connections';
+import { replyStatement } from './manage-connections';
 import { RustLambda } from './rust-lambda';
 
 /** The worker's timeout; the jobs queue's visibility timeout is six times this. */
@@ -79,23 +80,7 @@ export class QueueWorker extends Construct {
     // Permanent failures are forwarded to the DLQ by the worker itself.
     allow(['sqs:SendMessage'], [props.deadLetterQueue.queueArn]);
     // Replies go to this API's own connections only (PostToConnection).
-    const connectionsPath = `${props.stage}/POST/@connections/*`;
-    allow(['execute-api:ManageConnections'], [stack.formatArn({
-      service: 'execute-api',
-      resource: props.apiId,
-      resourceName: connectionsPath,
-    })]);
-    // cdk-nag names this finding after the ARN, with references shown as <LogicalId> (and the
-    // region and account as they are: pseudo parameters, or literals in a stack bound to them).
-    const apiLogicalId: string = stack.resolve(props.apiId).Ref;
-    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
-    const arn = `arn:${shown(stack.partition, 'AWS::Partition')}:execute-api:${shown(stack.region, 'AWS::Region')}`
-      + `:${shown(stack.account, 'AWS::AccountId')}:<${apiLogicalId}>/${connectionsPath}`;
-    Validations.of(worker.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${arn}]`,
-      reason: 'The connection a reply goes to is known only at run time; the wildcard covers just the connection id, '
-        + 'on POST to this API stage\'s @connections.',
-    });
+    fn.addToRolePolicy(replyStatement(worker.role, props.apiId, props.stage));
 
     anyOccurrenceAlarm(this, 'ErrorsAlarm', fn.metricErrors({ period: ALARM_PERIOD }),
       'The queue worker failed invocations (job failures are reported per message and are not counted here).');

@@ -132,3 +132,21 @@ export function workflowModel(routeKey: 'sync_sfn' | 'async_sfn'): RequestModel 
     },
   };
 }
+
+/**
+ * The HTTP backend's route: `{"action": <route>, …}`. The backend owns its message format, so
+ * this model only asks for a JSON object naming the route, and the backend validates the rest:
+ * restating its fields here would let the two drift apart.
+ */
+export function backendModel(routeKey: string): RequestModel {
+  return {
+    name: 'BackendRequest',
+    schema: {
+      $schema: DRAFT_04,
+      title: routeKey,
+      type: 'object',
+      required: ['action'],
+      properties: { action: { enum: [routeKey] } },
+    },
+  };
+}

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { AccessLogFormat, CfnVpcLink } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnIntegration,
   CfnIntegrationResponse,
   CfnModel,
   CfnRoute,
@@ -16,13 +17,15 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketAwsIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { RouteThrottle } from './config';
-import { enqueueModel, RequestModel, workflowModel } from './request-models';
+import { BACKEND_URL_VARIABLE, backendRequestParameters, backendTarget, HttpBackend, HttpProxyIntegration } from './http-backend';
+import { replyStatement } from './manage-connections';
+import { backendModel, enqueueModel, RequestModel, workflowModel } from './request-models';
 import { RustLambda } from './rust-lambda';
 import * as vtl from './templates';
 
@@ -41,6 +44,8 @@ export interface WebSocketGatewayProps {
   readonly queue: IQueue;
   readonly syncWorkflow: IStateMachine;
   readonly asyncWorkflow: IStateMachine;
+  /** A route whose messages go to an HTTP backend (context backendUrl). */
+  readonly backend?: HttpBackend;
 }
 
 /** A route that calls an AWS service API directly (integration type AWS) with a VTL template. */
@@ -87,6 +92,8 @@ export class WebSocketGateway extends Construct {
   readonly stage: WebSocketStage;
   /** The routes, by route key. */
   readonly routes: Record<string, WebSocketRoute> = {};
+  /** What the HTTP backend needs to answer clients later (props.backend). */
+  readonly backendPolicy?: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: WebSocketGatewayProps) {
     super(scope, id);
@@ -157,12 +164,14 @@ export class WebSocketGateway extends Construct {
     });
     acknowledgeOpenRoute(defaultRoute);
     this.routes.$default = defaultRoute;
+    if (props.backend) this.backendRoute(props.backend, props.connectAuthorizer !== undefined);
 
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: props.stage,
       autoDeploy: true,
       throttle: { rateLimit: props.throttleRate, burstLimit: props.throttleBurst },
+      stageVariables: props.backend ? { [BACKEND_URL_VARIABLE]: backendTarget(props.backend.url).stageVariable } : undefined,
       accessLogSettings: props.accessLogs ? {
         destination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs', {
           retention: RetentionDays.ONE_MONTH,
@@ -189,6 +198,50 @@ export class WebSocketGateway extends Construct {
       });
     }
     this.throttleRoutes(props.routeThrottles);
+    if (props.backend) this.backendPolicy = this.replyPolicy(props.stage);
+  }
+
+  /**
+   * The HTTP backend's route: HTTP_PROXY to the stage variable's URL, two-way (the backend's
+   * answer is the reply), validated against a model that only names the route.
+   */
+  private backendRoute(backend: HttpBackend, withUserId: boolean): void {
+    const integrationId = 'BackendIntegration';
+    const { uri } = backendTarget(backend.url);
+    const route = this.api.addRoute(backend.routeKey, {
+      integration: new HttpProxyIntegration(integrationId, uri, backendRequestParameters(withUserId)),
+      returnResponse: true,
+    });
+    acknowledgeOpenRoute(route);
+    this.validate(route, backendModel(backend.routeKey));
+    this.routes[backend.routeKey] = route;
+    if (backend.nlbArn) this.throughVpcLink(route.node.findChild(integrationId) as WebSocketIntegration, backend.nlbArn);
+  }
+
+  /**
+   * A private integration. WebSocket APIs reach a VPC through the VPC links of REST APIs
+   * (AWS::ApiGateway::VpcLink, "VPC links V1"), which target Network Load Balancers;
+   * AWS::ApiGatewayV2::VpcLink serves HTTP APIs only. The integration URI's host then names
+   * the backend (Host header, TLS server name) while the NLB carries the traffic.
+   */
+  private throughVpcLink(integration: WebSocketIntegration, nlbArn: string): void {
+    const link = new CfnVpcLink(this, 'BackendVpcLink', {
+      name: `${Stack.of(this).stackName}-backend`,
+      description: 'wsflow: the HTTP backend route to its Network Load Balancer',
+      targetArns: [nlbArn],
+    });
+    const cfn = integration.node.defaultChild as CfnIntegration;
+    cfn.connectionType = 'VPC_LINK';
+    cfn.connectionId = link.ref;
+  }
+
+  /** A managed policy for the backend's own role: reply to this stage's clients over @connections. */
+  private replyPolicy(stage: string): ManagedPolicy {
+    const policy = new ManagedPolicy(this, 'BackendReplies', {
+      description: `wsflow HTTP backend: reply to the clients of stage ${stage} (POST @connections)`,
+    });
+    policy.addStatements(replyStatement(policy, this.api.apiId, stage));
+    return policy;
   }
 
   /** Per-route stage throttling (the L2 stage sets only the default route settings). */

@@ -61,6 +61,9 @@ export class WsflowStack extends Stack {
       queue: jobs.queue,
       syncWorkflow: workflows.sync,
       asyncWorkflow: workflows.async,
+      backend: config.backendUrl
+        ? { routeKey: config.backendRoute, url: config.backendUrl, nlbArn: config.backendNlbArn }
+        : undefined,
     });
     const worker = new QueueWorker(this, 'QueueWorker', {
       queue: jobs.queue,
@@ -113,6 +116,10 @@ export class WsflowStack extends Stack {
     if (jwt) outputs.JwtSecretArn = [jwt.secret.secretArn, 'Secret holding the HS256 key of client tokens'];
     // The key's id only: its value never leaves API Gateway (get-api-key --include-value).
     if (apiKeys) outputs.ApiKeyId = [apiKeys.key.keyId, 'API key id (x-api-key); read its value with the AWS CLI'];
+    if (gateway.backendPolicy) {
+      outputs.BackendPolicyArn = [gateway.backendPolicy.managedPolicyArn,
+        'Managed policy for the HTTP backend\'s role: reply to clients (POST @connections of this stage)'];
+    }
     if (domain) outputs.CustomDomainUrl = [`wss://${domain.name}`, 'WebSocket URL on the custom domain (point its DNS at CloudFront)'];
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });

@@ -47,7 +47,29 @@ export const SECURE_CONTEXT = {
 /** Clients use the execute-api endpoint: no CloudFront, hence no WAF and no origin secret. */
 export const EDGELESS_CONTEXT = { edge: 'false' };
 
-const VARIANTS = { defaults: {}, custom: CUSTOM_CONTEXT, secure: SECURE_CONTEXT, edgeless: EDGELESS_CONTEXT };
+export const BACKEND_URL = 'http://backend.example.internal:8080/messages';
+export const NLB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/backend/0123456789abcdef';
+
+/** The HTTP backend route, over the internet, with the default route key (behind the edge, JWT on). */
+export const BACKEND_CONTEXT = { backendUrl: BACKEND_URL };
+
+/** The HTTP backend route through a VPC link, under its own key and throttle, on an open API. */
+export const PRIVATE_BACKEND_CONTEXT = {
+  backendUrl: 'https://backend.example.internal/v1/messages?source=ws',
+  backendRoute: 'chat',
+  backendNlbArn: NLB_ARN,
+  routeThrottles: '{"chat":{"rate":5,"burst":5}}',
+  auth: 'none',
+};
+
+const VARIANTS = {
+  defaults: {},
+  custom: CUSTOM_CONTEXT,
+  secure: SECURE_CONTEXT,
+  edgeless: EDGELESS_CONTEXT,
+  backend: BACKEND_CONTEXT,
+  privateBackend: PRIVATE_BACKEND_CONTEXT,
+};
 export type Variant = keyof typeof VARIANTS;
 
 /** The feature flags of cdk.json, which the CLI would pass. */

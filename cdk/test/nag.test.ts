@@ -32,7 +32,7 @@ function ruleCounts(root: IConstruct): Record<string, number> {
   return counts;
 }
 
-for (const variant of ['defaults', 'custom', 'secure', 'edgeless'] as Variant[]) {
+for (const variant of ['defaults', 'custom', 'secure', 'edgeless', 'backend', 'privateBackend'] as Variant[]) {
   test(`cdk-nag AwsSolutions (${variant}): no unacknowledged errors or warnings`, () => {
     assert.deepEqual(findings(synth(variant).stack), []);
   });
@@ -45,7 +45,7 @@ test('cdk-nag AwsSolutions: clean in both stacks of a deployment outside us-east
 });
 
 test('every acknowledged cdk-nag rule has a written reason', () => {
-  for (const variant of ['defaults', 'custom', 'secure', 'edgeless'] as Variant[]) {
+  for (const variant of ['defaults', 'custom', 'secure', 'edgeless', 'backend', 'privateBackend'] as Variant[]) {
     const acks = acknowledgments(synth(variant).stack);
     assert.ok(acks.length > 0);
     for (const { path, id, reason } of acks) {
