@@ -220,9 +220,10 @@ export class WebSocketGateway extends Construct {
 
   /**
    * A private integration. WebSocket APIs reach a VPC through the VPC links of REST APIs
-   * (AWS::ApiGateway::VpcLink, "VPC links V1"), which target Network Load Balancers;
-   * AWS::ApiGatewayV2::VpcLink serves HTTP APIs only. The integration URI's host then names
-   * the backend (Host header, TLS server name) while the NLB carries the traffic.
+   * (AWS::ApiGateway::VpcLink, "Private integration using VPC links V1", API Gateway developer
+   * guide), which target Network Load Balancers in the API's account; AWS::ApiGatewayV2::VpcLink
+   * (VPC links V2) serves HTTP and REST APIs, not WebSocket ones. The integration URI's host then
+   * names the backend (Host header, TLS server name) while the NLB carries the traffic.
    */
   private throughVpcLink(integration: WebSocketIntegration, nlbArn: string): void {
     const link = new CfnVpcLink(this, 'BackendVpcLink', {
