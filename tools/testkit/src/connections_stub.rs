@@ -1,8 +1,8 @@
 //! An HTTP stub of the API Gateway `@connections` API: `POST /{stage}/@connections/{id}`
-//! answers 200 and keeps the payload, 410 (`GoneException`) for ids marked gone, 500 for ids
-//! marked failing.
+//! answers 200 and keeps the payload, 410 (`GoneException`) for ids marked gone, and chosen
+//! error statuses for ids marked failing (always, or for their next N posts).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -16,7 +16,8 @@ use axum::Router;
 struct Shared {
     posts: Mutex<Vec<(String, serde_json::Value)>>,
     gone: Mutex<HashSet<String>>,
-    failing: Mutex<HashSet<String>>,
+    /// Status to answer per id, and how many more posts get it (`None`: all of them).
+    failing: Mutex<HashMap<String, (u16, Option<usize>)>>,
 }
 
 /// A running `@connections` stub; clones share its state (posts received, ids marked).
@@ -54,7 +55,25 @@ impl ConnectionsStub {
 
     /// From now on, posts to connection `id` get 500 (an injected failure) and are not kept.
     pub fn mark_failing(&self, id: &str) {
-        self.shared.failing.lock().unwrap().insert(id.to_owned());
+        self.answer_with(id, 500, None);
+    }
+
+    /// The next `times` posts to connection `id` get `status` and are not kept.
+    pub fn fail_next(&self, id: &str, times: usize, status: u16) {
+        self.answer_with(id, status, Some(times));
+    }
+
+    /// From now on, posts to connection `id` get `status` (a 4xx refuses them for good).
+    pub fn refuse(&self, id: &str, status: u16) {
+        self.answer_with(id, status, None);
+    }
+
+    fn answer_with(&self, id: &str, status: u16, times: Option<usize>) {
+        self.shared
+            .failing
+            .lock()
+            .unwrap()
+            .insert(id.to_owned(), (status, times));
     }
 
     /// Payloads posted to `id`, in order, as JSON (`null` for non-JSON payloads).
@@ -90,14 +109,24 @@ fn receive(shared: &Shared, id: String, body: Bytes) -> Response {
         let headers = [("x-amzn-ErrorType", "GoneException")];
         return (StatusCode::GONE, headers, r#"{"message":null}"#).into_response();
     }
-    if shared.failing.lock().unwrap().contains(&id) {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            r#"{"message":"injected failure"}"#,
-        )
-            .into_response();
+    if let Some(status) = injected_status(shared, &id) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return (status, r#"{"message":"injected failure"}"#).into_response();
     }
     let value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     shared.posts.lock().unwrap().push((id, value));
     StatusCode::OK.into_response()
+}
+
+/// The status a post to `id` is answered with instead of 200, counting down a limited failure.
+fn injected_status(shared: &Shared, id: &str) -> Option<u16> {
+    let mut failing = shared.failing.lock().unwrap();
+    let (status, times) = failing.get_mut(id)?;
+    let status = *status;
+    match times {
+        Some(0) => return None,
+        Some(n) => *n -= 1,
+        None => {}
+    }
+    Some(status)
 }

@@ -7,6 +7,9 @@
 //! - [`ConnectionsStub`]: an HTTP stub of API Gateway's `@connections` API that records what
 //!   the worker posts and can answer 410 (`GoneException`) or 500 for chosen connections; it
 //!   serves until the runtime stops.
+//! - [`FaultProxy`]: a loopback HTTP proxy in front of a backend that adds latency, answers
+//!   500/503/throttling errors, resets connections, or drops the answer of a request the backend
+//!   applied, by rule ([`Fault`]).
 //! - [`WorkerResources`]: the worker's queues and tables, created on a backend with the
 //!   stack's shapes, and the worker environment naming them ([`WorkerResources::worker_env`]);
 //!   [`fixtures::queue_depth`] reads a queue's counts.
@@ -18,11 +21,13 @@
 #![warn(missing_docs)]
 
 pub mod connections_stub;
+pub mod fault_proxy;
 pub mod fixtures;
 pub mod moto;
 pub mod processes;
 
 pub use connections_stub::ConnectionsStub;
+pub use fault_proxy::{Fault, FaultKind, FaultProxy};
 pub use fixtures::WorkerResources;
 pub use moto::Moto;
 

@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use wsflow_core::envelope::now_millis;
-use aws_sdk_dynamodb::primitives::Blob;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use wsflow_core::envelope::now_millis;
 use wsflow_core::envelope::JobKey;
 use wsflow_core::ports::{Claim, ClaimToken, ConnectionStore, IdempotencyStore, PortError, ResultStore};
 use wsflow_core::Job;
@@ -208,6 +208,7 @@ pub struct DynamoIdempotency {
 struct Existing {
     status: Option<String>,
     payload_hash: Option<String>,
+    claim_token: Option<String>,
     pending_reply: Option<Vec<u8>>,
 }
 
@@ -237,6 +238,7 @@ impl DynamoIdempotency {
         Ok(out.item.map(|item| Existing {
             status: text(&item, "status"),
             payload_hash: text(&item, "payloadHash"),
+            claim_token: text(&item, "claimToken"),
             pending_reply: item
                 .get("pendingReply")
                 .and_then(|v| v.as_b().ok())
@@ -247,9 +249,8 @@ impl DynamoIdempotency {
 
 #[async_trait]
 impl IdempotencyStore for DynamoIdempotency {
-    async fn claim(&self, job: &JobKey, lock_until_ms: u64) -> Result<Claim, PortError> {
+    async fn claim(&self, job: &JobKey, token: &ClaimToken, lock_until_ms: u64) -> Result<Claim, PortError> {
         let now = now_millis();
-        let token = ClaimToken::new();
         // Free: no record, a record past its TTL (DynamoDB deletes expired items lazily), or a
         // claim of the same payload whose holder died before its lock expired.
         let result = self
@@ -274,10 +275,17 @@ impl IdempotencyStore for DynamoIdempotency {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Claim::Acquired(token)),
+            Ok(_) => Ok(Claim::Acquired(token.clone())),
             Err(e) if is_condition_failure(&e) => Ok(match self.existing(&job.key).await? {
                 Some(existing) if existing.payload_hash.as_deref() != Some(&job.payload_hash) => {
                     Claim::Conflict
+                }
+                // Our own claim, whose answer was lost on the way back.
+                Some(existing)
+                    if existing.status.as_deref() == Some(IN_PROGRESS)
+                        && existing.claim_token.as_deref() == Some(&token.0) =>
+                {
+                    Claim::Acquired(token.clone())
                 }
                 Some(existing) if existing.status.as_deref() == Some(COMPLETED) => Claim::AlreadyDone {
                     pending_reply: existing.pending_reply,
@@ -293,7 +301,11 @@ impl IdempotencyStore for DynamoIdempotency {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(completed_item(job, pending_reply, epoch_seconds_in(self.ttl))))
+            .set_item(Some(completed_item(
+                job,
+                pending_reply,
+                epoch_seconds_in(self.ttl),
+            )))
             .send()
             .await
             .map(drop)
@@ -310,7 +322,13 @@ impl IdempotencyStore for DynamoIdempotency {
             .send()
             .await
             .map(drop)
-            .or_else(|e| if is_condition_failure(&e) { Ok(()) } else { Err(classify(e)) })
+            .or_else(|e| {
+                if is_condition_failure(&e) {
+                    Ok(())
+                } else {
+                    Err(classify(e))
+                }
+            })
     }
 
     async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError> {

@@ -1,121 +1,13 @@
 //! The worker's AWS ports and poll loop against a real moto server: SQS FIFO queue with a
 //! redrive policy, DynamoDB tables, and an HTTP `@connections` stub.
 
-use std::time::Duration;
+mod common;
 
 use aws_sdk_sqs::types::MessageSystemAttributeName;
-use serde_json::{json, Value};
-use tokio::sync::watch;
-use wsflow_aws::poller::{self, PollOptions};
-use wsflow_aws::WorkerConfig;
-use wsflow_core::{BatchProcessor, Job, RetryPolicy, Source, Task};
-use wsflow_testkit::{eventually, ConnectionsStub, Moto, WorkerResources};
-
-const MAX_RECEIVE_COUNT: u32 = 3;
-const WAIT: Duration = Duration::from_secs(40);
-
-struct Harness {
-    _moto: Moto,
-    stub: ConnectionsStub,
-    resources: WorkerResources,
-    sqs: aws_sdk_sqs::Client,
-    ddb: aws_sdk_dynamodb::Client,
-    processor: BatchProcessor,
-}
-
-impl Harness {
-    async fn start() -> Harness {
-        let moto = Moto::start().await.unwrap();
-        let sdk = moto.sdk_config().await;
-        let stub = ConnectionsStub::start().await.unwrap();
-        let resources = WorkerResources::create(&sdk, "t", MAX_RECEIVE_COUNT, 1)
-            .await
-            .unwrap();
-        let env = resources.worker_env(stub.url());
-        let config = WorkerConfig::from_lookup(|k| env.get(k).cloned()).unwrap();
-        let retry = RetryPolicy {
-            attempts: 2,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-        };
-        Harness {
-            processor: wsflow_aws::processor(&sdk, &config, retry),
-            sqs: aws_sdk_sqs::Client::new(&sdk),
-            ddb: aws_sdk_dynamodb::Client::new(&sdk),
-            stub,
-            resources,
-            _moto: moto,
-        }
-    }
-
-    async fn send_body(&self, group: &str, dedup: &str, body: &str) {
-        self.sqs
-            .send_message()
-            .queue_url(&self.resources.queue_url)
-            .message_group_id(group)
-            .message_deduplication_id(dedup)
-            .message_body(body)
-            .send()
-            .await
-            .unwrap();
-    }
-
-    async fn send(&self, connection: &str, request: &str, task: Task, data: Value) {
-        let job = Job::new(connection, request, task, data, Source::Cli);
-        self.send_body(connection, request, &job.to_body()).await;
-    }
-
-    async fn depth(&self, url: &str) -> usize {
-        let (visible, in_flight) = wsflow_testkit::fixtures::queue_depth(&self.sqs, url)
-            .await
-            .unwrap();
-        visible + in_flight
-    }
-
-    /// Runs the poll loop until `done` holds, then stops it the way SIGTERM does.
-    async fn poll_until<F, Fut>(&self, what: &str, done: F)
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = bool>,
-    {
-        let options = PollOptions {
-            queue_url: self.resources.queue_url.clone(),
-            batch_size: 10,
-            wait_seconds: 1,
-            visibility_timeout: Duration::from_secs(1),
-        };
-        let (stop, shutdown) = watch::channel(false);
-        let sqs = self.sqs.clone();
-        let processor = self.processor.clone();
-        let worker = tokio::spawn(async move { poller::run(&sqs, &processor, &options, shutdown).await });
-        let outcome = eventually(WAIT, what, done).await;
-        stop.send(true).unwrap();
-        worker.await.unwrap().unwrap();
-        outcome.unwrap();
-    }
-
-    async fn dead_letters(&self) -> Vec<aws_sdk_sqs::types::Message> {
-        let out = self
-            .sqs
-            .receive_message()
-            .queue_url(&self.resources.dlq_url)
-            .max_number_of_messages(10)
-            .message_attribute_names("All")
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .send()
-            .await
-            .unwrap();
-        out.messages.unwrap_or_default()
-    }
-}
-
-fn attribute(message: &aws_sdk_sqs::types::Message, name: &str) -> Option<String> {
-    message
-        .message_attributes()?
-        .get(name)?
-        .string_value()
-        .map(str::to_owned)
-}
+use common::{attribute, Harness, MAX_RECEIVE_COUNT};
+use serde_json::json;
+use wsflow_aws::poller;
+use wsflow_core::{Job, Source, Task};
 
 #[tokio::test]
 async fn a_job_failing_transiently_is_dead_lettered_by_the_redrive_policy() {
@@ -218,7 +110,7 @@ async fn a_redelivered_job_does_not_write_twice() {
 
     assert!(h
         .processor
-        .process(std::slice::from_ref(&record))
+        .process(std::slice::from_ref(&record), None)
         .await
         .is_empty());
     let first = stored_at().await;

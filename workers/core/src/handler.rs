@@ -112,7 +112,13 @@ impl JobHandler {
         let key = job.key();
         let lock_until = (now_millis() + self.config.lock.as_millis() as u64).max(deadline.unwrap_or(0));
         let idempotency = &self.ports.idempotency;
-        match self.config.retry.run(|| idempotency.claim(&key, lock_until)).await {
+        let token = ClaimToken::new();
+        match self
+            .config
+            .retry
+            .run(|| idempotency.claim(&key, &token, lock_until))
+            .await
+        {
             Ok(Claim::Acquired(token)) => self.execute(record, job, &key, token).await,
             Ok(Claim::AlreadyDone {
                 pending_reply: Some(reply),
@@ -206,7 +212,10 @@ impl JobHandler {
                 self.reply_delivered(key).await;
                 let failure = Failure::new(
                     Reason::ReplyRefused,
-                    format!("the job ran but @connections refused its result: {}", first_line(&e)),
+                    format!(
+                        "the job ran but @connections refused its result: {}",
+                        first_line(&e)
+                    ),
                 );
                 self.reject(record, &JobRef::from(job), failure).await
             }

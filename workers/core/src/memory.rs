@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use crate::envelope::{Job, JobKey};
 use crate::failure::Failure;
 use crate::ports::{
-    Claim, ClaimToken, ConnectionApi, ConnectionStore, DeadLetterQueue, IdempotencyStore, PortError, Ports, PostError,
-    ResultStore,
+    Claim, ClaimToken, ConnectionApi, ConnectionStore, DeadLetterQueue, IdempotencyStore, PortError, Ports,
+    PostError, ResultStore,
 };
 use crate::record::Record;
 
@@ -165,17 +165,19 @@ impl ResultStore for MemoryBackend {
 // Locks never expire here: tests that need a takeover release the claim.
 #[async_trait]
 impl IdempotencyStore for MemoryBackend {
-    async fn claim(&self, job: &JobKey, _lock_until_ms: u64) -> Result<Claim, PortError> {
+    async fn claim(&self, job: &JobKey, token: &ClaimToken, _lock_until_ms: u64) -> Result<Claim, PortError> {
         self.io().await;
         let mut records = self.idempotency.lock().unwrap();
         Ok(match records.get(&job.key) {
             Some(record) if record.payload_hash != job.payload_hash => Claim::Conflict,
+            Some(MemoryClaim {
+                token: Some(held), ..
+            }) if held == token => Claim::Acquired(token.clone()),
             Some(MemoryClaim { token: Some(_), .. }) => Claim::InProgress,
             Some(record) => Claim::AlreadyDone {
                 pending_reply: record.pending_reply.clone(),
             },
             None => {
-                let token = ClaimToken::new();
                 records.insert(
                     job.key.clone(),
                     MemoryClaim {
@@ -184,7 +186,7 @@ impl IdempotencyStore for MemoryBackend {
                         pending_reply: None,
                     },
                 );
-                Claim::Acquired(token)
+                Claim::Acquired(token.clone())
             }
         })
     }
@@ -211,7 +213,10 @@ impl IdempotencyStore for MemoryBackend {
     async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError> {
         self.io().await;
         let mut records = self.idempotency.lock().unwrap();
-        if records.get(&job.key).is_some_and(|r| r.token.as_ref() == Some(token)) {
+        if records
+            .get(&job.key)
+            .is_some_and(|r| r.token.as_ref() == Some(token))
+        {
             records.remove(&job.key);
         }
         Ok(())

@@ -100,10 +100,11 @@ impl Default for ClaimToken {
 /// with its result still to deliver, then completed and delivered.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims the job for this delivery until `lock_until_ms` (epoch milliseconds), unless it is
-    /// done, held by another delivery whose lock has not expired, or its key is taken by a
-    /// different payload.
-    async fn claim(&self, job: &JobKey, lock_until_ms: u64) -> Result<Claim, PortError>;
+    /// Claims the job for this delivery with `token` until `lock_until_ms` (epoch milliseconds),
+    /// unless it is done, held by another delivery whose lock has not expired, or its key is
+    /// taken by a different payload. A claim already held with `token` (a retried call whose
+    /// first answer was lost) is acquired again.
+    async fn claim(&self, job: &JobKey, token: &ClaimToken, lock_until_ms: u64) -> Result<Claim, PortError>;
     /// Records the job's effect as done, keeping `pending_reply` (its result message) until
     /// [`reply_delivered`](Self::reply_delivered): later deliveries only deliver the reply.
     async fn complete(&self, job: &JobKey, pending_reply: Option<&[u8]>) -> Result<(), PortError>;
@@ -214,7 +215,10 @@ mod tests {
     #[test]
     fn attribute_values_keep_what_sqs_allows_and_replace_the_rest() {
         assert_eq!(attribute_value("a\tb\nc\rd é 😀", 100), "a\tb\nc\rd é 😀");
-        assert_eq!(attribute_value("x\u{0}y\u{1b}z\u{FFFF}", 100), "x\u{FFFD}y\u{FFFD}z\u{FFFD}");
+        assert_eq!(
+            attribute_value("x\u{0}y\u{1b}z\u{FFFF}", 100),
+            "x\u{FFFD}y\u{FFFD}z\u{FFFD}"
+        );
         assert_eq!(attribute_value("abcdef", 3), "abc");
     }
 

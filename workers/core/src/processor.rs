@@ -56,7 +56,12 @@ impl BatchProcessor {
     }
 
     /// Runs one group in order; returns the indices left unprocessed or failed.
-    async fn process_group(&self, records: &[Record], indices: Vec<usize>, deadline: Option<u64>) -> Vec<usize> {
+    async fn process_group(
+        &self,
+        records: &[Record],
+        indices: Vec<usize>,
+        deadline: Option<u64>,
+    ) -> Vec<usize> {
         for (position, &index) in indices.iter().enumerate() {
             if !self.handler.may_start(deadline) {
                 tracing::info!(

@@ -29,7 +29,14 @@ fn notify(id: &str, group: &str) -> Record {
 }
 
 fn processor(backend: &Arc<MemoryBackend>, retry: RetryPolicy) -> BatchProcessor {
-    let handler = JobHandler::new(backend.ports(), HandlerConfig { retry, fanout: 4, ..HandlerConfig::default() });
+    let handler = JobHandler::new(
+        backend.ports(),
+        HandlerConfig {
+            retry,
+            fanout: 4,
+            ..HandlerConfig::default()
+        },
+    );
     BatchProcessor::new(handler, 4)
 }
 
@@ -73,7 +80,9 @@ async fn a_failed_group_stops_while_other_groups_finish_in_order() {
     );
     let batch = interleaved_batch();
 
-    let failures = processor(&backend, RetryPolicy::none()).process(&batch, None).await;
+    let failures = processor(&backend, RetryPolicy::none())
+        .process(&batch, None)
+        .await;
 
     assert_eq!(
         failures,
@@ -153,7 +162,9 @@ async fn transient_failures_are_retried_inside_the_invocation() {
         max_delay: Duration::from_millis(5),
     };
 
-    let failures = processor(&backend, retry).process(&[notify("x1", "connX")], None).await;
+    let failures = processor(&backend, retry)
+        .process(&[notify("x1", "connX")], None)
+        .await;
 
     assert!(failures.is_empty());
     assert_eq!(attempts.load(Ordering::SeqCst), 3);
@@ -166,7 +177,9 @@ async fn a_malformed_body_is_dead_lettered_and_the_group_connection_is_told() {
     let mut bad = notify("z1", "connZ");
     bad.body = "{not json".into();
 
-    let failures = processor(&backend, RetryPolicy::none()).process(&[bad], None).await;
+    let failures = processor(&backend, RetryPolicy::none())
+        .process(&[bad], None)
+        .await;
 
     assert!(
         failures.is_empty(),
