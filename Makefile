@@ -35,9 +35,11 @@ test-rust: venv synth runtimes ## Rust unit, integration and end-to-end tests (m
 	cargo build --workspace --bins --locked
 	cargo test --workspace --locked
 
-test: lint test-rust cdk-test ## Everything CI runs
+test: lint browser test-rust cdk-test ## Everything CI runs
 
-bench: venv synth ## Benchmarks: prints numbers, writes target/bench-report/
+# Peers of ../shared/peers that are installed run in the same run; a missing one is named, with
+# its setup command, and skipped. wsflow-bench stops everything it started, also on Ctrl-C.
+bench: venv synth ## Benchmarks side by side with the peers: prints numbers, writes target/bench-report/index.html
 	cargo build --release --locked -p wsflow-bench -p wsflow-cli -p wsflow-queue-worker -p wsflow-default-route -p wsflow-authorizer
 	target/release/wsflow-bench
 
@@ -47,3 +49,4 @@ clean: ## Remove build outputs (keeps the venv)
 
 include mk/cdk.mk
 include mk/dev.mk
+include mk/bench.mk

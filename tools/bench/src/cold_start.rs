@@ -10,7 +10,7 @@ use wsflow_lambda::{FunctionProcess, FunctionSpec};
 
 use crate::measure::percentile;
 use crate::peer;
-use crate::report::Report;
+use wsflow_bench::report::Report;
 
 fn worker_binary() -> anyhow::Result<PathBuf> {
     let binary = std::env::current_exe()?.with_file_name("queue-worker");

@@ -3,7 +3,6 @@
 //! `enqueue` -> queue -> worker -> result measured by this benchmark's own client.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -13,18 +12,17 @@ use tokio::process::Command;
 use tokio_tungstenite::tungstenite::Message;
 use wsflow_e2e::Dev;
 
+use wsflow_bench::histogram;
+use wsflow_bench::report::{Kind, Plot, Report};
+
 use crate::measure::percentile;
-use crate::report::Report;
-use crate::{histogram, peer};
+use crate::peer;
+use crate::processes::Guard;
 
 const SECTION: &str = "gateway (wsload)";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// The synthesized template without its stage and route throttles: this measures the gateway,
@@ -78,87 +76,57 @@ async fn wsload(binary: &Path, url: &str, args: &[&str]) -> anyhow::Result<Value
         .with_context(|| format!("wsload said: {stdout}"))
 }
 
-/// Closed loop for 10 s after a 2 s warm-up; reports msg/s, p50, p99 and lost messages.
+/// The closed loop every target gets: `conns` connections for 10 s after a 2 s warm-up, with
+/// the same headers (a server that does not check them ignores them).
 async fn closed_loop(
-    report: &mut Report,
     wsload_bin: &Path,
     url: &str,
-    label: &str,
     conns: usize,
     headers: &[String],
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Value> {
     let conns = conns.to_string();
-    let mut args = vec!["-c", &conns, "-d", "10", "--warmup", "2"];
+    let mut args = vec!["-c", &conns, "-d", "12", "--warmup", "2"];
     for header in headers {
         args.extend(["-H", header]);
     }
-    let run = wsload(wsload_bin, url, &args).await?;
+    wsload(wsload_bin, url, &args).await
+}
+
+/// Records a closed loop's throughput, p50, p99 and unanswered messages; returns msg/s.
+fn record(report: &mut Report, label: &str, conns: usize, run: &Value) -> f64 {
     let rate = run["throughput_msg_s"].as_f64().unwrap_or(0.0);
-    report.add(
-        SECTION,
-        &format!("{label}, {conns} conns: throughput"),
-        rate,
-        "msg/s",
-        "",
-    );
-    report.add(
-        SECTION,
-        &format!("{label}, {conns} conns: p50"),
-        run["latency_ms"]["p50"].as_f64().unwrap_or(f64::NAN),
-        "ms",
-        "",
-    );
-    report.add(
-        SECTION,
-        &format!("{label}, {conns} conns: p99"),
-        run["latency_ms"]["p99"].as_f64().unwrap_or(f64::NAN),
-        "ms",
-        "",
-    );
+    let figure = |name: &str| format!("{label}, {conns} conns: {name}");
+    report.add(SECTION, &figure("throughput"), rate, "msg/s", "");
+    for quantile in ["p50", "p99"] {
+        let latency = run["latency_ms"][quantile].as_f64().unwrap_or(f64::NAN);
+        report.add(SECTION, &figure(quantile), latency, "ms", "");
+    }
     let lost = run["messages"]["unanswered"].as_f64().unwrap_or(f64::NAN);
-    report.add(
-        SECTION,
-        &format!("{label}, {conns} conns: unanswered"),
-        lost,
-        "msgs",
-        "target 0",
-    );
-    Ok(rate)
+    report.add(SECTION, &figure("unanswered"), lost, "msgs", "target 0");
+    rate
 }
 
 pub async fn run(report: &mut Report) -> anyhow::Result<()> {
     let Some((wsload_bin, wsecho_bin)) = peer::wsload() else {
-        report.add(
-            SECTION,
-            "skipped",
-            f64::NAN,
-            "",
-            "wsload not built: see ../shared/peers/README.md",
+        let line = peer::missing(
+            "wsload",
+            "cd ../shared/peers/wsload && CARGO_TARGET_DIR=/tmp/peers-work/target cargo build --release",
         );
+        report.add(SECTION, "skipped", f64::NAN, "", &line);
         return Ok(());
     };
-    let echo = Dev::launch(
-        &repo().join("tools/bench/templates/mock-echo.template.json"),
-        true,
-    )
-    .await?;
-    let mock = closed_loop(report, &wsload_bin, &echo.ws_url(""), "MOCK echo route", 10, &[]).await?;
-    let raw_port = free_port()?;
-    let _raw = Command::new(&wsecho_bin)
-        .args(["--port", &raw_port.to_string()])
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    wait_listening(raw_port).await?;
-    let raw = closed_loop(
-        report,
-        &wsload_bin,
-        &format!("ws://127.0.0.1:{raw_port}"),
-        "wsecho (raw tokio)",
-        10,
-        &[],
-    )
-    .await?;
+    let wsecho = peer::wsecho(&wsecho_bin).await?;
+    let echo = Guard::dev(
+        Dev::launch(
+            &repo().join("tools/bench/templates/mock-echo.template.json"),
+            true,
+        )
+        .await?,
+    );
+    let mock = closed_loop(&wsload_bin, &echo.ws_url(""), 10, &[]).await?;
+    let mock = record(report, "MOCK echo route", 10, &mock);
+    let raw = closed_loop(&wsload_bin, &wsecho.url, 10, &[]).await?;
+    let raw = record(report, "wsecho (raw tokio)", 10, &raw);
     report.add(
         SECTION,
         "MOCK route / raw wsecho",
@@ -166,23 +134,16 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
         "x",
         "target >= 0.5",
     );
-    closed_loop(
-        report,
-        &wsload_bin,
-        &echo.ws_url(""),
-        "MOCK echo route",
-        1000,
-        &[],
-    )
-    .await?;
+    let many = closed_loop(&wsload_bin, &echo.ws_url(""), 1000, &[]).await?;
+    record(report, "MOCK echo route", 1000, &many);
     handshakes(report, &wsload_bin, &echo, "MOCK $connect", &[]).await?;
     idle(report, &wsload_bin, &echo).await?;
     drop(echo);
 
-    let open = Dev::launch(&bench_template(true)?, true).await?;
+    let open = Guard::dev(Dev::launch(&bench_template(true)?, true).await?);
     let unauthorized = handshakes(report, &wsload_bin, &open, "$connect: DynamoDB PutItem", &[]).await?;
     drop(open);
-    let stack = Dev::launch(&bench_template(false)?, true).await?;
+    let stack = Guard::dev(Dev::launch(&bench_template(false)?, true).await?);
     let authorization = [bearer_header(&stack).await?];
     let authorized = handshakes(
         report,
@@ -199,30 +160,120 @@ pub async fn run(report: &mut Report) -> anyhow::Result<()> {
         "x",
         "the authorizer's cost; both bound by moto's PutItem",
     );
-    for conns in [10, 100] {
-        let rate = closed_loop(
-            report,
-            &wsload_bin,
-            &stack.ws_url(""),
-            "$default -> default-route Lambda",
-            conns,
-            &authorization,
-        )
-        .await?;
-        if conns == 10 {
-            report.add(
-                SECTION,
-                "$default Lambda echo / serverless-offline in-process",
-                rate / 1100.0,
-                "x",
-                "baseline 1,100 msg/s from ../shared/peers README; target >= 10",
-            );
-        }
-    }
+    let wsflow = Target {
+        label: "wsflow $default -> default-route Lambda".into(),
+        url: stack.ws_url(""),
+    };
+    side_by_side(report, &wsload_bin, wsflow, &wsecho, &authorization).await?;
     enqueue_latency(report, &stack).await
 }
 
-async fn wait_listening(port: u16) -> anyhow::Result<()> {
+/// A WebSocket echo under load: a label for the report and its URL.
+struct Target {
+    label: String,
+    url: String,
+}
+
+const THROUGHPUT_PLOT: &str = "throughput-vs-connections";
+const SIDE_BY_SIDE_CONNS: [usize; 2] = [10, 100];
+const SERVERLESS_OFFLINE: &str = "serverless-offline --useInProcess";
+
+/// wsflow's `$default` route through the real Lambda binary, the serverless-offline echo peer
+/// and `wsecho`, one after the other at each size, with identical `wsload` parameters.
+async fn side_by_side(
+    report: &mut Report,
+    wsload_bin: &Path,
+    wsflow: Target,
+    wsecho: &peer::EchoServer,
+    headers: &[String],
+) -> anyhow::Result<()> {
+    let serverless = match peer::serverless_offline().await {
+        Some(server) => Some(server?),
+        None => {
+            let line = peer::missing(
+                SERVERLESS_OFFLINE,
+                "../shared/peers/serverless-offline-echo/setup.sh",
+            );
+            report.add(SECTION, SERVERLESS_OFFLINE, f64::NAN, "", &line);
+            None
+        }
+    };
+    let mut targets = vec![wsflow];
+    targets.extend(serverless.iter().map(|s| Target {
+        label: SERVERLESS_OFFLINE.into(),
+        url: s.url.clone(),
+    }));
+    targets.push(Target {
+        label: "wsecho (raw tokio)".into(),
+        url: wsecho.url.clone(),
+    });
+    report.declare(
+        Plot::new(
+            THROUGHPUT_PLOT,
+            Kind::Lines,
+            "Echo throughput against connections (closed loop, wsload)",
+            "connections",
+            "msg/s (log)",
+        )
+        .with_log_y()
+        .with_x_ticks(&SIDE_BY_SIDE_CONNS.map(|c| c as f64)),
+    );
+    for conns in SIDE_BY_SIDE_CONNS {
+        let histogram = format!("latency-{conns}");
+        report.declare(Plot::new(
+            &histogram,
+            Kind::Bars,
+            &format!("Round-trip latency at {conns} connections (estimated from wsload's percentiles)"),
+            "latency (ms, bucket's upper edge)",
+            "% of messages",
+        ));
+        let mut rates = Vec::new();
+        for target in &targets {
+            // A discarded run first: JIT-compiled peers (node) get warm, all alike.
+            wsload(wsload_bin, &target.url, &["-c", &conns.to_string(), "-d", "3"]).await?;
+            let run = closed_loop(wsload_bin, &target.url, conns, headers).await?;
+            let rate = record(report, &target.label, conns, &run);
+            report.point(THROUGHPUT_PLOT, &target.label, (conns as f64, rate));
+            report.add_series(
+                &histogram,
+                histogram::from_percentiles(&target.label, &latency_cdf(&run)),
+            );
+            rates.push(rate);
+        }
+        for (target, rate) in targets.iter().zip(&rates).skip(1) {
+            let target_note = if target.label == SERVERLESS_OFFLINE {
+                "target >= 10"
+            } else {
+                ""
+            };
+            report.add(
+                SECTION,
+                &format!("{conns} conns: wsflow $default / {}", target.label),
+                rates[0] / rate,
+                "x",
+                target_note,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// wsload's percentiles as (latency ms, fraction of messages at most that slow).
+fn latency_cdf(run: &Value) -> Vec<(f64, f64)> {
+    [
+        ("min", 0.0),
+        ("p50", 0.5),
+        ("p90", 0.9),
+        ("p99", 0.99),
+        ("p999", 0.999),
+        ("max", 1.0),
+    ]
+    .into_iter()
+    .filter_map(|(key, fraction)| Some((run["latency_ms"][key].as_f64()?, fraction)))
+    .collect()
+}
+
+pub async fn wait_listening(port: u16) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
         anyhow::ensure!(Instant::now() < deadline, "nothing listens on port {port}");
@@ -336,10 +387,17 @@ async fn enqueue_latency(report: &mut Report, dev: &Dev) -> anyhow::Result<()> {
         "moto + event-source poll included",
     );
     report.add(section, "p99", ms(percentile(&sorted, 99.0)), "ms", "");
-    histogram::write_svg(
-        "enqueue-latency.svg",
-        "enqueue -> worker -> result latency (ms)",
-        &samples,
-    )?;
+    report.declare(Plot::new(
+        "enqueue-latency",
+        Kind::Bars,
+        "enqueue -> queue -> worker -> result latency (100 sequential jobs)",
+        "latency (ms, bucket's upper edge)",
+        "% of jobs",
+    ));
+    let samples: Vec<f64> = samples.into_iter().map(ms).collect();
+    report.add_series(
+        "enqueue-latency",
+        histogram::from_samples("wsflow enqueue", &samples),
+    );
     Ok(())
 }

@@ -4,14 +4,14 @@
 
 mod cold_start;
 mod gateway;
-mod histogram;
 mod measure;
 mod peer;
+mod processes;
 mod processor;
 mod replay;
-mod report;
 
 use clap::Parser;
+use wsflow_bench::report::Report;
 
 #[derive(Parser)]
 #[command(about = "wsflow benchmarks (not tests): numbers and a report under target/bench-report/")]
@@ -52,18 +52,27 @@ async fn main() -> anyhow::Result<()> {
     if args.serve_stub {
         return processor::serve_stub().await;
     }
-    let mut report = report::Report::default();
+    processes::install()?;
+    let _teardown = processes::Teardown;
+    let mut report = Report::default();
+    // The report is written even when a part fails: with what was measured up to then.
+    let outcome = run(&args, &mut report).await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-report");
+    report.write(&dir)?;
+    outcome
+}
+
+async fn run(args: &Args, report: &mut Report) -> anyhow::Result<()> {
     if args.only.contains(&Section::Worker) {
-        processor::concurrency_gain(&mut report, &args).await?;
-        processor::http_cost(&mut report, &args).await?;
-        cold_start::run(&mut report, args.cold_starts).await?;
+        processor::concurrency_gain(report, args).await?;
+        processor::http_cost(report, args).await?;
+        cold_start::run(report, args.cold_starts).await?;
     }
     if args.only.contains(&Section::Replay) {
-        replay::run(&mut report, args.replay_messages).await?;
+        replay::run(report, args.replay_messages).await?;
     }
     if args.only.contains(&Section::Gateway) {
-        gateway::run(&mut report).await?;
+        gateway::run(report).await?;
     }
-    report.write()?;
     Ok(())
 }

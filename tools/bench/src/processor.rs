@@ -13,8 +13,8 @@ use wsflow_core::{BatchProcessor, HandlerConfig, Job, JobHandler, Ports, Record,
 
 use crate::measure::{cost, percentile, Cost};
 use crate::processes::Guard;
-use wsflow_bench::report::Report;
 use crate::{peer, Args};
+use wsflow_bench::report::Report;
 
 /// The Lambda batch size for FIFO queues.
 const BATCH: usize = 10;
@@ -192,7 +192,10 @@ pub async fn http_cost(report: &mut Report, args: &Args) -> anyhow::Result<()> {
             "Powertools FIFO worker",
             f64::NAN,
             "",
-            &peer::missing("Powertools FIFO worker", "../shared/peers/powertools-fifo/setup.sh"),
+            &peer::missing(
+                "Powertools FIFO worker",
+                "../shared/peers/powertools-fifo/setup.sh",
+            ),
         ),
     }
     Ok(())

@@ -8,9 +8,13 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
 use wsflow_testkit::{Moto, WorkerResources};
 
-use crate::report::Report;
+use wsflow_bench::report::{Kind, Plot, Report};
 
 const GROUPS: usize = 20;
+/// The replay plot: msg/s against the round-trip time added to every SQS call; each mode is
+/// one series, with a point per round-trip time measured.
+const REPLAY_PLOT: &str = "replay-vs-round-trip";
+const ROUND_TRIPS_MS: [f64; 5] = [0.0, 1.0, 5.0, 10.0, 20.0];
 
 async fn seed(sqs: &Client, dlq: &str, messages: usize) -> anyhow::Result<()> {
     for chunk in (0..messages).collect::<Vec<_>>().chunks(10) {
@@ -89,6 +93,16 @@ pub async fn run(report: &mut Report, messages: usize) -> anyhow::Result<()> {
     let sdk = moto.sdk_config().await;
     let sqs = Client::new(&sdk);
     let section = "dlq replay (moto)";
+    report.declare(
+        Plot::new(
+            REPLAY_PLOT,
+            Kind::Lines,
+            "Dead-letter replay against the round-trip time to SQS",
+            "added round-trip time (ms)",
+            "msg/s",
+        )
+        .with_x_ticks(&ROUND_TRIPS_MS),
+    );
     let mut rates = Vec::new();
     for (round, mode) in ["wsflow dlq replay", "one-by-one loop"].into_iter().enumerate() {
         // Fresh queues per mode: both start from the same DLQ contents.
@@ -107,6 +121,8 @@ pub async fn run(report: &mut Report, messages: usize) -> anyhow::Result<()> {
             "msg/s",
             "",
         );
+        // Straight to the local moto server: no round trip added.
+        report.point(REPLAY_PLOT, mode, (0.0, rate));
         rates.push(rate);
     }
     report.add(
