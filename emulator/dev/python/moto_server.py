@@ -12,6 +12,10 @@
   current signatures), and reads the answer's `Content-Length` header case-sensitively (HTTP
   header names are case-insensitive; the gateway sends them lower-case) and fails on an empty
   body (what @connections answers): adapted here.
+- An SQS FIFO group whose in-flight messages all become visible again is handed out from its
+  first message, as SQS keeps order within a group; moto notices the expiry one message at a
+  time while it scans, so a later message of the group can be handed out before an earlier one.
+  Expired holds are dropped before each receive.
 
 Run with the venv's Python as `python -c <this file> -H 127.0.0.1 -p PORT`.
 """
@@ -29,6 +33,7 @@ from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_api_gateway as api_gateway_task,
 )
+from moto.sqs.models import SQSBackend
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 EXECUTE_API = re.compile(r"^(https?://)?[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com/?$")
@@ -89,6 +94,17 @@ def from_error(self, env, ex):
     )
 
 
+moto_receive_message = SQSBackend.receive_message
+
+
+def receive_in_group_order(self, queue_name, *args, **kwargs):
+    queue = self.get_queue(queue_name)
+    for message in [m for m in queue.pending_messages if m.visible]:
+        queue.pending_messages.remove(message)
+    return moto_receive_message(self, queue_name, *args, **kwargs)
+
+
+SQSBackend.receive_message = receive_in_group_order
 StepFunctionsParserBackend.start_execution = start_named_execution
 task._SUPPORTED_API_PARAM_BINDINGS = {"invoke": set(api_gateway_task.TaskParameters.__annotations__)}
 task._invoke_url_of = staticmethod(invoke_url)

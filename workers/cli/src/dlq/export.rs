@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use aws_sdk_sqs::types::{Message, MessageAttributeValue};
+use aws_sdk_sqs::types::{Message, MessageAttributeValue, QueueAttributeName};
 use clap::Args;
 use serde_json::{json, Map, Value};
 
-use super::scan::{scan, QueueArgs};
+use super::scan::{scan_each, QueueArgs};
 use crate::context::Context;
+use crate::queues;
 
 #[derive(Args)]
 #[command(
@@ -22,7 +23,9 @@ use crate::context::Context;
   {\"messageId\":…,\"body\":…,\"messageAttributes\":{\"Task\":{\"dataType\":\"String\",\"stringValue\":\"store\"}},
    \"attributes\":{\"MessageGroupId\":…,\"SentTimestamp\":…,\"ApproximateReceiveCount\":…}}
 Binary attribute values are base64. A FIFO queue only shows each group's first messages while
-they are held, so an export covers what one non-consuming scan can reach.
+they are held, so an export covers what one non-consuming scan can reach; the lines are written
+as they arrive, and an export that reached fewer messages than the queue holds says so and exits
+with status 1 (the file is kept, but it is not the whole queue).
 
 Examples:
   wsflow dlq export --queue wsflow-jobs-dlq.fifo --out dead-letters.jsonl
@@ -38,25 +41,56 @@ pub struct ExportArgs {
 pub async fn run(context: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let sqs = context.sqs();
     let queue_url = args.queue.resolve(&sqs).await?;
+    let depth = depth(&sqs, &queue_url).await?;
     // Created before the scan so that an unwritable path fails before anything is received.
     let file = File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    let messages = scan(context, &sqs, &queue_url, None, args.queue.visibility()).await?;
-    write_lines(file, &messages).with_context(|| format!("writing {}", args.out.display()))?;
-    let out = args.out.display().to_string();
+    let mut out = BufWriter::new(file);
+    let writing = || format!("writing {}", args.out.display());
+    // Each batch goes to the file as it arrives: an export holds no more than one in memory.
+    let exported = scan_each(
+        context,
+        &sqs,
+        &queue_url,
+        None,
+        args.queue.visibility(),
+        |batch| write_lines(&mut out, batch).with_context(writing),
+    )
+    .await?;
+    out.flush().with_context(writing)?;
+    let path = args.out.display().to_string();
     context.print(
-        &json!({ "queueUrl": queue_url, "exported": messages.len(), "out": out }),
-        || format!("exported {} messages from {queue_url} to {out}", messages.len()),
+        &json!({ "queueUrl": queue_url, "exported": exported, "queued": depth, "out": path }),
+        || format!("exported {exported} of {depth} messages from {queue_url} to {path}"),
     );
+    if exported < depth {
+        eprintln!(
+            "error: the export is partial: {} of {depth} messages were out of reach (a FIFO queue shows a \
+             group's later messages only once its earlier ones are deleted, and messages in flight are \
+             hidden); {path} holds {exported}. Do not purge on the strength of it: replay or consume the \
+             queue to get at the rest",
+            depth - exported
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_lines(file: File, messages: &[Message]) -> std::io::Result<()> {
-    let mut out = BufWriter::new(file);
+/// The messages the queue holds, visible and in flight, before the scan.
+async fn depth(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> anyhow::Result<usize> {
+    let names = [
+        QueueAttributeName::ApproximateNumberOfMessages,
+        QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+    ];
+    let attributes = queues::attributes(sqs, queue_url, &names).await?;
+    Ok(names.iter().map(|n| queues::count(&attributes, n) as usize).sum())
+}
+
+fn write_lines(out: &mut impl Write, messages: &[Message]) -> std::io::Result<()> {
     for message in messages {
-        serde_json::to_writer(&mut out, &line(message))?;
+        serde_json::to_writer(&mut *out, &line(message))?;
         out.write_all(b"\n")?;
     }
-    out.flush()
+    Ok(())
 }
 
 fn line(message: &Message) -> Value {

@@ -90,7 +90,10 @@ impl<'a> Hold<'a> {
                 .set_entries(Some(entries.collect()))
                 .send()
                 .await;
-            let errors = entry_errors(chunk.len(), answer.map(|out| out.failed));
+            let errors = entry_errors(
+                chunk.len(),
+                answer.map(|out| (out.successful.into_iter().map(|s| s.id).collect(), out.failed)),
+            );
             for (i, id) in chunk.iter().enumerate() {
                 match errors.get(&i) {
                     Some(reason) => failed.insert((*id).to_owned(), reason.clone()),
@@ -124,7 +127,18 @@ impl<'a> Hold<'a> {
         }
     }
 
-    async fn renew_if_due(&mut self) {
+    /// How often a long-running caller should call [`renew_if_due`](Self::renew_if_due).
+    pub fn renewal_period(&self) -> Duration {
+        self.visibility / 4
+    }
+
+    /// How many messages are held.
+    pub fn len(&self) -> usize {
+        self.receipts.len()
+    }
+
+    /// Renews the hold if half its visibility has passed since the last renewal.
+    pub async fn renew_if_due(&mut self) {
         if self.renewed_at.elapsed() >= self.visibility / 2 {
             // A message that cannot be renewed reappears and is recognised by its id when
             // received again, so a failed renewal costs a receive, not correctness.
@@ -153,29 +167,70 @@ impl<'a> Hold<'a> {
                 .set_entries(Some(entries.collect()))
                 .send()
                 .await;
-            unchanged += entry_errors(chunk.len(), answer.map(|out| out.failed)).len();
+            let answer = answer.map(|out| (out.successful.into_iter().map(|s| s.id).collect(), out.failed));
+            unchanged += entry_errors(chunk.len(), answer).len();
         }
         unchanged
     }
 }
 
-/// The failed entries of a batch request, by entry index: those SQS listed, or every entry when
-/// the request itself failed.
+/// SQS' answer to a batch request: the ids of the entries it reports successful, and the failed
+/// entries.
+pub type BatchAnswer = (Vec<String>, Vec<aws_sdk_sqs::types::BatchResultErrorEntry>);
+
+/// The failed entries of a batch request (entry ids are their indices), by entry index: those
+/// SQS listed as failed, those it listed nowhere (only an entry listed as successful counts as
+/// done), or every entry when the request itself failed.
 pub fn entry_errors<E: std::error::Error>(
     entries: usize,
-    answer: Result<Vec<aws_sdk_sqs::types::BatchResultErrorEntry>, E>,
+    answer: Result<BatchAnswer, E>,
 ) -> HashMap<usize, String> {
     match answer {
-        Ok(failed) => failed
-            .into_iter()
-            .filter_map(|f| {
-                let index = f.id.parse().ok()?;
-                Some((index, format!("{}: {}", f.code, f.message.unwrap_or_default())))
-            })
-            .collect(),
+        Ok((successful, failed)) => {
+            let mut errors: HashMap<usize, String> = (0..entries)
+                .map(|i| {
+                    (
+                        i,
+                        "SQS reported neither success nor failure for this entry".to_owned(),
+                    )
+                })
+                .collect();
+            for id in successful {
+                if let Ok(index) = id.parse::<usize>() {
+                    errors.remove(&index);
+                }
+            }
+            for f in failed {
+                if let Ok(index) = f.id.parse::<usize>() {
+                    errors.insert(index, format!("{}: {}", f.code, f.message.unwrap_or_default()));
+                }
+            }
+            errors
+        }
         Err(e) => {
             let reason = DisplayErrorContext(&e).to_string();
             (0..entries).map(|i| (i, reason.clone())).collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sqs::types::BatchResultErrorEntry;
+
+    #[test]
+    fn only_entries_reported_successful_are_done() {
+        let failed = BatchResultErrorEntry::builder()
+            .id("1")
+            .code("InternalError")
+            .sender_fault(false)
+            .build()
+            .unwrap();
+        let answer: Result<BatchAnswer, std::fmt::Error> = Ok((vec!["0".into()], vec![failed]));
+        let errors = entry_errors(3, answer);
+        assert_eq!(errors.len(), 2);
+        assert!(errors[&1].starts_with("InternalError"));
+        assert!(errors[&2].contains("neither success nor failure"), "{errors:?}");
     }
 }

@@ -50,8 +50,27 @@ pub async fn scan(
     limit: Option<usize>,
     visibility: Duration,
 ) -> anyhow::Result<Vec<Message>> {
+    let mut messages = Vec::new();
+    scan_each(context, sqs, queue_url, limit, visibility, |batch| {
+        messages.extend_from_slice(batch);
+        Ok(())
+    })
+    .await?;
+    Ok(messages)
+}
+
+/// The scan of [`scan`], handing each batch to `each` as it arrives instead of keeping it;
+/// returns how many messages it saw.
+pub async fn scan_each(
+    context: &Context,
+    sqs: &Client,
+    queue_url: &str,
+    limit: Option<usize>,
+    visibility: Duration,
+    each: impl FnMut(&[Message]) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
     let mut hold = Hold::new(sqs, queue_url, visibility);
-    let outcome = collect(&mut hold, limit, context).await;
+    let outcome = collect(&mut hold, limit, context, each).await;
     hold.release().await;
     outcome
 }
@@ -60,25 +79,24 @@ async fn collect(
     hold: &mut Hold<'_>,
     limit: Option<usize>,
     context: &Context,
-) -> anyhow::Result<Vec<Message>> {
+    mut each: impl FnMut(&[Message]) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
     let stop = shutdown::on_signal();
     let bar = progress::spinner(context, "scanning");
     let limit = limit.unwrap_or(usize::MAX);
-    let mut messages = Vec::new();
-    while messages.len() < limit {
+    let mut seen = 0;
+    while seen < limit {
         if *stop.borrow() {
-            anyhow::bail!(
-                "interrupted after reading {} messages; all were released",
-                messages.len()
-            );
+            anyhow::bail!("interrupted after reading {seen} messages; all were released");
         }
-        let fresh = hold.receive((limit - messages.len()).min(BATCH)).await?;
+        let fresh = hold.receive((limit - seen).min(BATCH)).await?;
         if fresh.is_empty() {
             break;
         }
         bar.inc(fresh.len() as u64);
-        messages.extend(fresh);
+        seen += fresh.len();
+        each(&fresh)?;
     }
     bar.finish_and_clear();
-    Ok(messages)
+    Ok(seen)
 }

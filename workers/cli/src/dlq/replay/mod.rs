@@ -5,13 +5,16 @@
 //! released, so the run gets past it instead of being handed it again.
 
 mod in_process;
+mod journal;
 mod pace;
 mod queue_target;
 mod tally;
 mod target;
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use aws_sdk_sqs::types::{Message, QueueAttributeName};
 use aws_sdk_sqs::Client;
@@ -27,6 +30,7 @@ use super::{letter, progress, source};
 use crate::context::Context;
 use crate::{queues, shutdown};
 use in_process::InProcess;
+use journal::Journal;
 use pace::Pace;
 use queue_target::QueueTarget;
 use tally::{Summary, Tally};
@@ -35,10 +39,14 @@ use target::Target;
 const NOT_MATCHED: &str = "not matched by --filter";
 const ARRIVED_DURING_RUN: &str = "dead-lettered after this replay started";
 const BEHIND_FAILURE: &str = "held back behind a failed message of the same group (order)";
-const NOT_DELETED: &str = "delivered but not deleted from the DLQ; a re-run within 5 minutes is \
-     deduplicated";
+const NOT_DELETED: &str = "delivered but not deleted from the DLQ; recorded in the journal, so a \
+     re-run deletes it without delivering it again";
 /// Exit status of a run stopped by SIGINT/SIGTERM, as a shell reports it.
 const INTERRUPTED: u8 = 130;
+/// Exit status of a run that ended with messages in flight elsewhere (EX_TEMPFAIL: try again).
+const IN_FLIGHT: u8 = 75;
+/// How often a run waiting for messages in flight elsewhere looks again.
+const IN_FLIGHT_POLL: Duration = Duration::from_secs(1);
 
 #[derive(Args)]
 #[command(about = "Move dead letters back to their source queue (or run them through the worker)")]
@@ -58,11 +66,20 @@ Filters (repeatable; all must match):
   body./ptr=VALUE      the JSON body at an RFC 6901 pointer; strings compare as text, other
                        values as JSON (body./data/n=42, body./data/ok=true)
 
+Each confirmed delivery is recorded in a journal (--journal; synced before the DLQ delete), so a
+run that delivered but could not delete (killed, or the delete failed) is finished by a re-run at
+any later time without delivering twice, also past SQS' 5-minute deduplication window.
+
+A run does not report completion while the DLQ holds messages in flight elsewhere (received by
+another consumer, such as an interrupted replay, until its visibility timeout ends): it waits
+for them up to --wait-in-flight, then exits with status 75 saying how many are left.
+
 Messages not taken (filtered out, failed, dead-lettered during the run) are held invisible until
 the run ends, then released. In a FIFO queue a group's later messages are reachable only after
 its earlier ones left, so a --dry-run (which moves nothing) sees each group's first messages.
 SIGINT/SIGTERM finishes the batch in hand, then stops (exit status 130). Exit status 1 means
-some messages failed; they stay in the DLQ.
+some messages failed; they stay in the DLQ. Exit status 75 means messages were in flight
+elsewhere; run again once they return.
 
 Examples:
   wsflow dlq replay --queue wsflow-jobs-dlq.fifo --dry-run
@@ -95,6 +112,13 @@ pub struct ReplayArgs {
     /// variables as for `wsflow worker`); deletes only the jobs it completed.
     #[arg(long)]
     in_process: bool,
+    /// The journal of confirmed deliveries (default: one file per DLQ under
+    /// $XDG_STATE_HOME/wsflow/replay, else ~/.local/state/wsflow/replay).
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// How long to wait for messages in flight elsewhere before giving up (exit status 75).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    wait_in_flight: u64,
 }
 
 pub async fn run(context: &Context, args: ReplayArgs) -> anyhow::Result<ExitCode> {
@@ -105,7 +129,21 @@ pub async fn run(context: &Context, args: ReplayArgs) -> anyhow::Result<ExitCode
     let target = open_target(context, &sqs, &queue_url, &args).await?;
     let max = args.max.map_or(usize::MAX, |m| m as usize);
     let expected = (queues::count(&depth, &depth_name) as usize).min(max);
+    let journal = match args.dry_run {
+        true => None,
+        false => {
+            let path = args
+                .journal
+                .clone()
+                .unwrap_or_else(|| Journal::default_path(&queue_url));
+            Some(Journal::open(&path)?)
+        }
+    };
     let mut replay = Replay {
+        sqs: &sqs,
+        queue_url: &queue_url,
+        journal,
+        wait_in_flight: Duration::from_secs(args.wait_in_flight),
         hold: Hold::new(&sqs, &queue_url, args.queue.visibility()),
         target: &target,
         filters: &args.filters,
@@ -119,9 +157,18 @@ pub async fn run(context: &Context, args: ReplayArgs) -> anyhow::Result<ExitCode
         stop: shutdown::on_signal(),
     };
     let outcome = replay.run().await;
-    let Replay { hold, tally, bar, .. } = replay;
+    let Replay {
+        hold,
+        tally,
+        bar,
+        journal,
+        ..
+    } = replay;
     bar.finish_and_clear();
     hold.release().await;
+    if let Some(journal) = journal {
+        journal.compact()?;
+    }
     let summary = Summary {
         queue_url,
         target: target.name(),
@@ -153,6 +200,8 @@ async fn open_target(
 fn exit_code(tally: &Tally) -> ExitCode {
     if tally.failed > 0 {
         ExitCode::FAILURE
+    } else if tally.in_flight > 0 {
+        ExitCode::from(IN_FLIGHT)
     } else if tally.interrupted {
         ExitCode::from(INTERRUPTED)
     } else {
@@ -161,6 +210,11 @@ fn exit_code(tally: &Tally) -> ExitCode {
 }
 
 struct Replay<'a> {
+    sqs: &'a Client,
+    queue_url: &'a str,
+    /// Confirmed deliveries; `None` for a dry run.
+    journal: Option<Journal>,
+    wait_in_flight: Duration,
     hold: Hold<'a>,
     target: &'a Target,
     filters: &'a [Filter],
@@ -179,6 +233,31 @@ struct Replay<'a> {
 
 impl Replay<'_> {
     async fn run(&mut self) -> anyhow::Result<()> {
+        let give_up_at = tokio::time::Instant::now() + self.wait_in_flight;
+        loop {
+            self.take_reachable().await?;
+            if self.tally.interrupted || self.tally.moved >= self.max {
+                return Ok(());
+            }
+            let elsewhere = self.in_flight_elsewhere().await?;
+            if elsewhere == 0 {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= give_up_at {
+                self.tally.in_flight = elsewhere;
+                return Ok(());
+            }
+            self.bar.set_message(format!(
+                "{}; waiting for {elsewhere} in flight elsewhere",
+                self.tally.progress()
+            ));
+            let next = tokio::time::Instant::now() + IN_FLIGHT_POLL;
+            self.hold.idle_until(next, &mut self.stop).await;
+        }
+    }
+
+    /// Takes batches until nothing new is reachable, `--max` is reached or a signal stops it.
+    async fn take_reachable(&mut self) -> anyhow::Result<()> {
         while self.tally.moved < self.max {
             if let Some(next) = self.pace.next_at() {
                 self.hold.idle_until(next, &mut self.stop).await;
@@ -200,29 +279,74 @@ impl Replay<'_> {
         Ok(())
     }
 
-    /// Sorts out a batch, delivers what may go, deletes what was delivered.
+    /// Messages of the DLQ in flight that this run does not hold: received by another consumer
+    /// (an interrupted replay holds its messages until their visibility timeout ends). SQS'
+    /// counts are approximate, so this may see a few too many for a while: the safe side, a
+    /// wait, not a false "done".
+    async fn in_flight_elsewhere(&self) -> anyhow::Result<usize> {
+        let name = QueueAttributeName::ApproximateNumberOfMessagesNotVisible;
+        let attributes = queues::attributes(self.sqs, self.queue_url, std::slice::from_ref(&name)).await?;
+        Ok((queues::count(&attributes, &name) as usize).saturating_sub(self.hold.len()))
+    }
+
+    /// Sorts out a batch, delivers what may go, deletes what was delivered. A message an
+    /// earlier run delivered (per the journal) is deleted without being delivered again.
     async fn take(&mut self, batch: Vec<Message>) {
-        let ready: Vec<Message> = batch.into_iter().filter(|m| self.admit(m)).collect();
+        let admitted: Vec<Message> = batch.into_iter().filter(|m| self.admit(m)).collect();
+        let (resumed, ready): (Vec<Message>, Vec<Message>) = admitted
+            .into_iter()
+            .partition(|m| self.journal.as_ref().is_some_and(|j| j.delivered(id_of(m))));
         let results = match self.dry_run {
             true => vec![Ok(()); ready.len()],
-            false => self.target.deliver(&ready).await,
+            false => self.deliver_holding(&ready).await,
         };
         self.pace.delivered(ready.len());
-        let mut delivered = Vec::new();
+        let mut sent = Vec::new();
         for (message, result) in ready.iter().zip(results) {
             match result {
-                Ok(()) => delivered.push(message.message_id().unwrap_or_default()),
+                Ok(()) => sent.push(id_of(message)),
                 Err(reason) => self.fail(message, &reason),
             }
         }
         if self.dry_run {
-            self.tally.moved += delivered.len();
+            self.tally.moved += sent.len();
             return;
         }
+        if let Some(journal) = self.journal.as_mut() {
+            if let Err(e) = journal.record(&sent) {
+                // Deleting is still right (they are delivered); only a failed delete after this
+                // would be delivered again by a re-run past the deduplication window.
+                eprintln!("warning: {e:#}");
+            }
+        }
+        self.tally.resumed += resumed.len();
+        let delivered: Vec<&str> = sent.into_iter().chain(resumed.iter().map(id_of)).collect();
         let undeleted = self.hold.delete(&delivered).await;
-        self.tally.moved += delivered.len() - undeleted.len();
+        let deleted: Vec<&str> = delivered
+            .iter()
+            .copied()
+            .filter(|id| !undeleted.contains_key(*id))
+            .collect();
+        if let Some(journal) = self.journal.as_mut() {
+            journal.deleted(&deleted);
+        }
+        self.tally.moved += deleted.len();
         for _ in undeleted {
             self.tally.fail(NOT_DELETED);
+        }
+    }
+
+    /// Delivers while renewing the hold: an in-process delivery can run for minutes, longer than
+    /// the visibility timeout, and the messages must not reappear to other consumers meanwhile.
+    async fn deliver_holding(&mut self, ready: &[Message]) -> Vec<Result<(), String>> {
+        let target = self.target;
+        let delivery = target.deliver(ready);
+        tokio::pin!(delivery);
+        loop {
+            tokio::select! {
+                results = &mut delivery => return results,
+                _ = tokio::time::sleep(self.hold.renewal_period()) => self.hold.renew_if_due().await,
+            }
         }
     }
 
@@ -248,4 +372,8 @@ impl Replay<'_> {
             self.blocked_groups.insert(group.to_owned());
         }
     }
+}
+
+fn id_of(message: &Message) -> &str {
+    message.message_id().unwrap_or_default()
 }

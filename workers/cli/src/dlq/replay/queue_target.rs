@@ -1,6 +1,6 @@
 //! Replaying into a queue: what a message must satisfy, and the batched send.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use anyhow::Context as _;
 use aws_sdk_sqs::types::{Message, MessageAttributeValue, QueueAttributeName, SendMessageBatchRequestEntry};
@@ -8,6 +8,7 @@ use aws_sdk_sqs::Client;
 use wsflow_aws::dead_letter::is_fifo;
 use wsflow_core::ports::attr;
 
+use super::BEHIND_FAILURE;
 use crate::dlq::hold::{entry_errors, BATCH};
 use crate::dlq::letter;
 use crate::queues;
@@ -76,17 +77,31 @@ impl QueueTarget {
         Ok(())
     }
 
-    /// Sends `messages` in order, in batches of at most 10 and of the size limit; one result per
-    /// message, `Ok` only where SQS confirmed the entry.
+    /// Sends `messages`, each group in order; one result per message, `Ok` only where SQS
+    /// confirmed the entry. A batch holds at most one message per group, and after a group's
+    /// first failure nothing later of that group is sent: SQS does not document the order of
+    /// a batch's entries when one fails, so a later entry of the same group could overtake it.
     pub async fn send(&self, messages: &[Message]) -> Vec<Result<(), String>> {
-        let mut results = Vec::with_capacity(messages.len());
-        for chunk in batches(messages, self.max_bytes) {
-            results.extend(self.send_batch(chunk).await);
+        let mut results: Vec<Option<Result<(), String>>> = vec![None; messages.len()];
+        let mut plan = Plan::new(messages, self.max_bytes);
+        while let Some(batch) = plan.next_batch() {
+            let chunk: Vec<&Message> = batch.iter().map(|&i| &messages[i]).collect();
+            for (&index, result) in batch.iter().zip(self.send_batch(&chunk).await) {
+                if result.is_err() {
+                    for behind in plan.stop_group(index) {
+                        results[behind] = Some(Err(BEHIND_FAILURE.to_owned()));
+                    }
+                }
+                results[index] = Some(result);
+            }
         }
         results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(BEHIND_FAILURE.to_owned())))
+            .collect()
     }
 
-    async fn send_batch(&self, chunk: &[Message]) -> Vec<Result<(), String>> {
+    async fn send_batch(&self, chunk: &[&Message]) -> Vec<Result<(), String>> {
         let entries = chunk.iter().enumerate().map(|(i, m)| self.entry(i, m));
         let answer = self
             .sqs
@@ -95,7 +110,8 @@ impl QueueTarget {
             .set_entries(Some(entries.collect()))
             .send()
             .await;
-        let errors = entry_errors(chunk.len(), answer.map(|out| out.failed));
+        let answer = answer.map(|out| (out.successful.into_iter().map(|s| s.id).collect(), out.failed));
+        let errors = entry_errors(chunk.len(), answer);
         (0..chunk.len())
             .map(|i| {
                 errors
@@ -119,23 +135,67 @@ impl QueueTarget {
     }
 }
 
-/// Consecutive runs of `messages` that fit one `SendMessageBatch`: at most 10 entries and at most
-/// `max_bytes` in total (a message larger than that alone is caught by `check`).
-fn batches(messages: &[Message], max_bytes: usize) -> Vec<&[Message]> {
-    let mut batches = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, message) in messages.iter().enumerate() {
-        let message_bytes = size(message);
-        if i > start && (i - start == BATCH || bytes + message_bytes > max_bytes) {
-            batches.push(&messages[start..i]);
-            (start, bytes) = (i, 0);
+/// The order of a replay's sends: each group's messages queued in order, and batches that take
+/// the head of each group in turn (at most 10 entries, at most `max_bytes` in total, one message
+/// per group), so groups advance side by side.
+struct Plan {
+    /// Message indices per group, groups in order of first appearance.
+    groups: Vec<VecDeque<usize>>,
+    /// Each message's group, as an index into `groups`.
+    group_of: Vec<usize>,
+    sizes: Vec<usize>,
+    max_bytes: usize,
+}
+
+impl Plan {
+    fn new(messages: &[Message], max_bytes: usize) -> Plan {
+        let mut names: HashMap<Option<&str>, usize> = HashMap::new();
+        let mut groups: Vec<VecDeque<usize>> = Vec::new();
+        let mut group_of = Vec::with_capacity(messages.len());
+        for (index, message) in messages.iter().enumerate() {
+            // Messages without a group (standard queues) each stand alone.
+            let name = letter::group_id(message);
+            let group = match name.and_then(|n| names.get(&Some(n))) {
+                Some(&g) => g,
+                None => {
+                    groups.push(VecDeque::new());
+                    if name.is_some() {
+                        names.insert(name, groups.len() - 1);
+                    }
+                    groups.len() - 1
+                }
+            };
+            groups[group].push_back(index);
+            group_of.push(group);
         }
-        bytes += message_bytes;
+        Plan {
+            groups,
+            group_of,
+            sizes: messages.iter().map(size).collect(),
+            max_bytes,
+        }
     }
-    if start < messages.len() {
-        batches.push(&messages[start..]);
+
+    /// The next batch: the head of each group with messages left, while the batch has room.
+    fn next_batch(&mut self) -> Option<Vec<usize>> {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for group in &mut self.groups {
+            let Some(&head) = group.front() else { continue };
+            if batch.len() == BATCH || (!batch.is_empty() && bytes + self.sizes[head] > self.max_bytes) {
+                break;
+            }
+            bytes += self.sizes[head];
+            batch.push(head);
+            group.pop_front();
+        }
+        (!batch.is_empty()).then_some(batch)
     }
-    batches
+
+    /// Stops the group of message `index` (it failed); returns its messages not sent yet.
+    fn stop_group(&mut self, index: usize) -> Vec<usize> {
+        self.groups[self.group_of[index]].drain(..).collect()
+    }
 }
 
 fn carried_attributes(message: &Message) -> HashMap<String, MessageAttributeValue> {
@@ -160,25 +220,26 @@ fn size(message: &Message) -> usize {
 
 /// The replayed message's deduplication id: derived from the dead letter's id alone, so a replay
 /// repeated after a crash (within SQS' five-minute deduplication window) is dropped by SQS
-/// instead of delivered twice. SQS message ids are UUIDs; characters SQS would refuse are
-/// replaced all the same, so another backend's ids cannot make the send fail.
+/// instead of delivered twice. SQS message ids are UUIDs, so the id is `replay-<message id>`;
+/// an id SQS would refuse (over 128 characters, or characters outside its set) is hashed
+/// instead of cut, so two long ids cannot collide.
 fn dedup_id(message_id: &str) -> String {
-    format!("replay-{message_id}")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c.is_ascii_punctuation() {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(MAX_DEDUP_ID_CHARS)
-        .collect()
+    let plain = format!("replay-{message_id}");
+    let valid = |c: char| c.is_ascii_alphanumeric() || c.is_ascii_punctuation();
+    if plain.len() <= MAX_DEDUP_ID_CHARS && plain.chars().all(valid) {
+        return plain;
+    }
+    use sha2::Digest;
+    format!(
+        "replay-sha256-{}",
+        hex::encode(sha2::Sha256::digest(message_id.as_bytes()))
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_sqs::types::MessageSystemAttributeName;
     use wsflow_aws::dead_letter::string_attribute;
 
     #[test]
@@ -186,8 +247,10 @@ mod tests {
         let id = "6e2b8c1a-29b0-4d1e-9f3a-0c5d7e8f9a1b";
         assert_eq!(dedup_id(id), format!("replay-{id}"));
         assert_eq!(dedup_id(id), dedup_id(id));
-        assert_eq!(dedup_id("a b\u{e9}"), "replay-a_b_");
-        assert_eq!(dedup_id(&"x".repeat(300)).len(), MAX_DEDUP_ID_CHARS);
+        let (long_a, long_b) = ("x".repeat(300), format!("{}y", "x".repeat(299)));
+        assert_ne!(dedup_id(&long_a), dedup_id(&long_b), "long ids do not collide");
+        assert!(dedup_id(&long_a).len() <= MAX_DEDUP_ID_CHARS);
+        assert!(dedup_id("a b\u{e9}").starts_with("replay-sha256-"));
     }
 
     #[test]
@@ -206,15 +269,56 @@ mod tests {
         assert_eq!(size(&message), 2 + (14 + 6 + 13) + (4 + 6 + 10));
     }
 
+    fn grouped(groups: &[&str]) -> Vec<Message> {
+        groups
+            .iter()
+            .map(|g| {
+                let attrs = [(MessageSystemAttributeName::MessageGroupId, (*g).to_owned())];
+                Message::builder()
+                    .body("x")
+                    .set_attributes(Some(attrs.into()))
+                    .build()
+            })
+            .collect()
+    }
+
+    fn all_batches(plan: &mut Plan) -> Vec<Vec<usize>> {
+        std::iter::from_fn(|| plan.next_batch()).collect()
+    }
+
+    #[test]
+    fn a_batch_holds_one_message_per_group_and_groups_stay_in_order() {
+        let messages = grouped(&["a", "a", "b", "a", "b", "c"]);
+        let batches = all_batches(&mut Plan::new(&messages, 1000));
+        assert_eq!(batches, [vec![0, 2, 5], vec![1, 4], vec![3]]);
+    }
+
     #[test]
     fn batches_split_at_ten_entries_and_at_the_size_limit() {
-        let small: Vec<Message> = (0..12).map(|_| Message::builder().body("x").build()).collect();
-        let sizes: Vec<usize> = batches(&small, 100).iter().map(|c| c.len()).collect();
+        let names: Vec<String> = (0..12).map(|i| format!("g{i}")).collect();
+        let messages = grouped(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        let sizes: Vec<usize> = all_batches(&mut Plan::new(&messages, 1000))
+            .iter()
+            .map(Vec::len)
+            .collect();
         assert_eq!(sizes, [10, 2]);
         let big: Vec<Message> = (0..3)
             .map(|_| Message::builder().body("y".repeat(60)).build())
             .collect();
-        let sizes: Vec<usize> = batches(&big, 100).iter().map(|c| c.len()).collect();
+        let sizes: Vec<usize> = all_batches(&mut Plan::new(&big, 100))
+            .iter()
+            .map(Vec::len)
+            .collect();
         assert_eq!(sizes, [1, 1, 1]);
+    }
+
+    #[test]
+    fn a_failed_group_sends_nothing_more() {
+        let messages = grouped(&["a", "b", "a", "b"]);
+        let mut plan = Plan::new(&messages, 1000);
+        assert_eq!(plan.next_batch(), Some(vec![0, 1]));
+        assert_eq!(plan.stop_group(0), [2]);
+        assert_eq!(plan.next_batch(), Some(vec![3]));
+        assert_eq!(plan.next_batch(), None);
     }
 }

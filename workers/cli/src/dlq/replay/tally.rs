@@ -13,6 +13,10 @@ pub struct Tally {
     pub failed: usize,
     pub skipped_by: BTreeMap<String, usize>,
     pub failed_by: BTreeMap<String, usize>,
+    /// Of `moved`: delivered by an earlier run (per the journal), deleted by this one.
+    pub resumed: usize,
+    /// Messages in flight elsewhere when the run gave up waiting for them.
+    pub in_flight: usize,
     /// Stopped by a signal after the batch in hand.
     pub interrupted: bool,
 }
@@ -70,6 +74,19 @@ impl Summary {
                 .map(|(why, n)| format!("  skipped {n}: {why}")),
         );
         lines.extend(t.failed_by.iter().map(|(why, n)| format!("  failed {n}: {why}")));
+        if t.resumed > 0 {
+            lines.push(format!(
+                "  {} of them delivered by an earlier run (journal); deleted now, not delivered again",
+                t.resumed
+            ));
+        }
+        if t.in_flight > 0 {
+            lines.push(format!(
+                "{} messages are in flight elsewhere (received by another consumer, such as an interrupted \
+                 replay, until its visibility timeout ends) and were not replayed: run again once they return",
+                t.in_flight
+            ));
+        }
         if t.interrupted {
             lines.push("stopped by a signal after the batch in hand; run again to go on".into());
         }
