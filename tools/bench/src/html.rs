@@ -65,6 +65,7 @@ fn figure(plot: &Plot) -> String {
         escape(&plot.title)
     );
     html.push_str(&svg(plot));
+    html.push('\n');
     html.push_str("<ul class=\"legend\">");
     for (index, series) in plot.series.iter().enumerate() {
         let _ = write!(
@@ -90,7 +91,7 @@ fn svg(plot: &Plot) -> String {
     }
     let _ = write!(
         svg,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></svg>\n",
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></svg>",
         LEFT + plot_width() / 2.0,
         HEIGHT - 4.0,
         escape(&plot.x_label)
@@ -232,7 +233,7 @@ impl YAxis {
             let high = 10f64.powf(max(&positive).log10().ceil()).max(low * 10.0);
             return YAxis { log: true, low, high };
         }
-        let high = max(&ys).max(1e-9) * 1.1;
+        let high = round_up(max(&ys).max(1e-9));
         YAxis {
             log: false,
             low: 0.0,
@@ -284,6 +285,17 @@ impl YAxis {
         );
         svg
     }
+}
+
+/// The smallest 1, 2, 2.5, 5 or 10 times a power of ten at or above `value`: the linear axis
+/// then has round quarter ticks.
+fn round_up(value: f64) -> f64 {
+    let decade = 10f64.powf(value.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .find(|s| s * decade >= value)
+        .unwrap_or(10.0);
+    step * decade
 }
 
 fn all_points(plot: &Plot) -> impl Iterator<Item = &(f64, f64)> {

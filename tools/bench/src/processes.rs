@@ -25,25 +25,39 @@ pub fn install() -> anyhow::Result<()> {
         "prctl(PR_SET_CHILD_SUBREAPER): {}",
         std::io::Error::last_os_error()
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    // Registered before returning, so no benchmark starts before the handler is in place.
-    let (mut interrupt, mut terminate) = runtime.block_on(async {
-        anyhow::Ok((signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?))
-    })?;
+    let (registered, registration) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let signal = runtime.block_on(async {
-            tokio::select! {
-                _ = interrupt.recv() => libc::SIGINT,
-                _ = terminate.recv() => libc::SIGTERM,
-            }
-        });
-        eprintln!("wsflow-bench: signal {signal}, stopping everything it started");
-        stop_all();
-        std::process::exit(128 + signal);
+        if let Some(signal) = await_signal(registered) {
+            eprintln!("wsflow-bench: signal {signal}, stopping everything it started");
+            stop_all();
+            std::process::exit(128 + signal);
+        }
     });
+    // Waited for, so no benchmark starts before the handler is in place.
+    registration.recv()??;
     Ok(())
+}
+
+/// Registers for SIGINT and SIGTERM (reporting how that went on `registered`), then waits for
+/// one of them on a runtime of this thread.
+fn await_signal(registered: std::sync::mpsc::Sender<std::io::Result<()>>) -> Option<libc::c_int> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => return registered.send(Err(e)).ok().and(None),
+    };
+    runtime.block_on(async {
+        let signals = signal(SignalKind::interrupt()).and_then(|i| Ok((i, signal(SignalKind::terminate())?)));
+        let (mut interrupt, mut terminate) = match signals {
+            Ok(signals) => signals,
+            Err(e) => return registered.send(Err(e)).ok().and(None),
+        };
+        registered.send(Ok(())).ok()?;
+        tokio::select! {
+            _ = interrupt.recv() => Some(libc::SIGINT),
+            _ = terminate.recv() => Some(libc::SIGTERM),
+        }
+    })
 }
 
 /// Stops every process below this one.
