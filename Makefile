@@ -35,7 +35,7 @@ test-rust: venv synth runtimes ## Rust unit, integration and end-to-end tests (m
 	cargo build --workspace --bins --locked
 	cargo test --workspace --locked
 
-test: lint browser test-rust cdk-test ## Everything CI runs
+test: lint browser test-rust cdk-test chaos-smoke ## Everything CI runs
 
 # Peers of ../shared/peers that are installed run in the same run; a missing one is named, with
 # its setup command, and skipped. wsflow-bench stops everything it started, also on Ctrl-C.
@@ -48,5 +48,6 @@ clean: ## Remove build outputs (keeps the venv)
 	rm -rf build
 
 include mk/cdk.mk
+include mk/chaos.mk
 include mk/dev.mk
 include mk/bench.mk

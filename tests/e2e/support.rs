@@ -128,6 +128,21 @@ impl Dev {
     /// by `wsflow dev` itself (port 0) and read from its banner, so parallel tests cannot race
     /// for a port between choosing and binding it.
     pub async fn launch_with(template: &Path, quiet: bool, args: &[&str]) -> anyhow::Result<Dev> {
+        Dev::spawn(template, quiet, &[&["--backend-port", "0"], args].concat()).await
+    }
+
+    /// On a backend already running at `endpoint` (`--aws-endpoint`) instead of a moto server of
+    /// its own: a fault proxy in front of moto, say.
+    pub async fn launch_on(
+        template: &Path,
+        quiet: bool,
+        endpoint: &str,
+        args: &[&str],
+    ) -> anyhow::Result<Dev> {
+        Dev::spawn(template, quiet, &[&["--aws-endpoint", endpoint], args].concat()).await
+    }
+
+    async fn spawn(template: &Path, quiet: bool, args: &[&str]) -> anyhow::Result<Dev> {
         anyhow::ensure!(
             template.exists(),
             "{} is missing: run `make synth`",
@@ -144,7 +159,7 @@ impl Dev {
             .arg("dev")
             .arg("--template")
             .arg(template)
-            .args(["--port", "0", "--backend-port", "0"])
+            .args(["--port", "0"])
             .args(args)
             .current_dir(repo_root())
             .stdout(Stdio::piped())

@@ -12,10 +12,12 @@
   current signatures), and reads the answer's `Content-Length` header case-sensitively (HTTP
   header names are case-insensitive; the gateway sends them lower-case) and fails on an empty
   body (what @connections answers): adapted here.
-- An SQS FIFO group whose in-flight messages all become visible again is handed out from its
-  first message, as SQS keeps order within a group; moto notices the expiry one message at a
-  time while it scans, so a later message of the group can be handed out before an earlier one.
-  Expired holds are dropped before each receive.
+- SQS hands out a FIFO group to one receiver at a time and from its first message. Moto's
+  receive is not atomic (two concurrent receives both see a group free and split it between
+  them, so its later messages are worked on beside its earlier ones), and it notices expired
+  holds one message at a time while it scans (so a group's later message can be handed out
+  before its earlier one). Here receives scan one at a time, after dropping every expired hold;
+  long polling waits outside that lock.
 
 Run with the venv's Python as `python -c <this file> -H 127.0.0.1 -p PORT`.
 """
@@ -23,6 +25,8 @@ Run with the venv's Python as `python -c <this file> -H 127.0.0.1 -p PORT`.
 import os
 import re
 import sys
+import threading
+import time
 import uuid
 
 from moto.server import main
@@ -95,13 +99,24 @@ def from_error(self, env, ex):
 
 
 moto_receive_message = SQSBackend.receive_message
+receive_lock = threading.Lock()
 
 
-def receive_in_group_order(self, queue_name, *args, **kwargs):
+def receive_in_group_order(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
     queue = self.get_queue(queue_name)
-    for message in [m for m in queue.pending_messages if m.visible]:
-        queue.pending_messages.remove(message)
-    return moto_receive_message(self, queue_name, *args, **kwargs)
+    deadline = time.time() + (wait_seconds_timeout or 0)
+    while True:
+        with receive_lock:
+            for message in [m for m in queue.pending_messages if m.visible]:
+                queue.pending_messages.remove(message)
+            messages = moto_receive_message(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+        left = deadline - time.time()
+        if messages or left <= 0:
+            return messages
+        # Returns at once while a blocked group has visible messages: the pause keeps the
+        # poll from spinning.
+        queue.wait_for_messages(min(1.0, left))
+        time.sleep(min(0.01, max(left, 0)))
 
 
 SQSBackend.receive_message = receive_in_group_order

@@ -1,0 +1,14 @@
+# Delivery guarantees under faults: jobs through `wsflow dev` while worker processes are killed,
+# backend calls fail and a replay is killed mid-run (tools/chaos). `make test` runs a reduced size.
+CHAOS_ARGS ?=
+CHAOS_SMOKE_ARGS := --jobs 400 --groups 10
+
+.PHONY: chaos chaos-smoke
+
+chaos: venv synth runtimes ## Fault-injection run (default 5,000 jobs over 50 groups; CHAOS_ARGS="--jobs N ...")
+	cargo build --workspace --bins --locked
+	target/debug/wsflow-chaos $(CHAOS_ARGS)
+
+chaos-smoke: venv synth runtimes
+	cargo build --workspace --bins --locked
+	target/debug/wsflow-chaos $(CHAOS_SMOKE_ARGS)
