@@ -163,17 +163,20 @@ fn lines(svg: &mut String, plot: &Plot, y: &YAxis) {
 
 /// Grouped bars: one group per distinct x (in ascending order), one bar per series.
 fn bars(svg: &mut String, plot: &Plot, y: &YAxis) {
-    let xs: Vec<f64> = all_points(plot).map(|p| p.0).collect();
+    // Only the buckets from the first to the last one holding anything: 19 buckets of which
+    // most are empty would crowd the labels.
+    let filled: Vec<f64> = all_points(plot).filter(|p| p.1 > 0.0).map(|p| p.0).collect();
+    let (first, last) = (min(&filled), max(&filled));
+    let xs: Vec<f64> = all_points(plot)
+        .map(|p| p.0)
+        .filter(|x| (first..=last).contains(x))
+        .collect();
     let groups = distinct(&xs);
     let group = plot_width() / groups.len().max(1) as f64;
     let bar = group / (plot.series.len() + 1) as f64;
     let slot = |value: f64| groups.iter().position(|g| *g == value).unwrap_or(0) as f64;
     for (index, edge) in groups.iter().enumerate() {
-        x_tick(
-            svg,
-            LEFT + (index as f64 + 0.5) * group,
-            &format!("≤{}", number(*edge)),
-        );
+        x_tick(svg, LEFT + (index as f64 + 0.5) * group, &number(*edge));
     }
     for (index, series) in plot.series.iter().enumerate() {
         let _ = write!(
@@ -182,7 +185,7 @@ fn bars(svg: &mut String, plot: &Plot, y: &YAxis) {
             escape(&series.name),
             colour(index)
         );
-        for &(px, py) in &series.points {
+        for &(px, py) in series.points.iter().filter(|p| groups.contains(&p.0)) {
             let top = y.at(py);
             let _ = write!(
                 svg,
