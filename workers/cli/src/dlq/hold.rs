@@ -47,13 +47,23 @@ impl<'a> Hold<'a> {
     /// Receives up to `max` messages (at most 10) and holds them. Returns only the messages
     /// this hold did not have yet, so an empty answer means nothing new is reachable.
     pub async fn receive(&mut self, max: usize) -> anyhow::Result<Vec<Message>> {
+        self.receive_waiting(max, RECEIVE_WAIT_SECONDS).await
+    }
+
+    /// [`receive`](Self::receive) without waiting: for more of what a receive just found. An
+    /// empty answer proves nothing (a short poll asks only some of SQS' servers).
+    pub async fn receive_more(&mut self, max: usize) -> anyhow::Result<Vec<Message>> {
+        self.receive_waiting(max, 0).await
+    }
+
+    async fn receive_waiting(&mut self, max: usize, wait_seconds: i32) -> anyhow::Result<Vec<Message>> {
         self.renew_if_due().await;
         let out = self
             .sqs
             .receive_message()
             .queue_url(self.queue_url)
             .max_number_of_messages(max.clamp(1, BATCH) as i32)
-            .wait_time_seconds(RECEIVE_WAIT_SECONDS)
+            .wait_time_seconds(wait_seconds)
             .visibility_timeout(self.visibility.as_secs() as i32)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")

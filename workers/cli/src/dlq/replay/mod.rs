@@ -268,7 +268,7 @@ impl Replay<'_> {
             }
             // Never more than `--max` can still take, so the limit is exact.
             let wanted = (self.max - self.tally.moved).min(self.pace.batch());
-            let batch = self.hold.receive(wanted).await?;
+            let batch = self.gather(wanted).await?;
             if batch.is_empty() {
                 break;
             }
@@ -277,6 +277,20 @@ impl Replay<'_> {
             self.bar.set_message(self.tally.progress());
         }
         Ok(())
+    }
+
+    /// One receive (empty: nothing new is reachable), then more without waiting until
+    /// `wanted` messages are in hand or an answer comes back empty.
+    async fn gather(&mut self, wanted: usize) -> anyhow::Result<Vec<Message>> {
+        let mut batch = self.hold.receive(wanted).await?;
+        while !batch.is_empty() && batch.len() < wanted {
+            let fresh = self.hold.receive_more(wanted - batch.len()).await?;
+            if fresh.is_empty() {
+                break;
+            }
+            batch.extend(fresh);
+        }
+        Ok(batch)
     }
 
     /// Messages of the DLQ in flight that this run does not hold: received by another consumer

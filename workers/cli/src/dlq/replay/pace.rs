@@ -4,6 +4,9 @@ use tokio::time::{Duration, Instant};
 
 use crate::dlq::hold::BATCH;
 
+/// Messages gathered from several receives before a send, when no rate limits the run.
+const GATHER: usize = 10 * BATCH;
+
 /// Parses `50`, `50/s` or `0.5/s`.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let number = text.strip_suffix("/s").unwrap_or(text);
@@ -32,10 +35,12 @@ impl Pace {
 
     /// Messages to take per receive: at low rates less than a batch, so that a batch in hand
     /// never waits longer than about a second for its turn.
+    /// How many messages to gather before sending: up to ten receives' worth without a rate,
+    /// so that batches can span many groups (a batch holds one message per group).
     pub fn batch(&self) -> usize {
         match self.rate {
             Some(rate) => (rate.floor() as usize).clamp(1, BATCH),
-            None => BATCH,
+            None => GATHER,
         }
     }
 
@@ -70,7 +75,7 @@ mod tests {
         let start = pace.next_at().unwrap();
         pace.delivered(4);
         assert_eq!(pace.next_at().unwrap() - start, Duration::from_secs(1));
-        assert_eq!(Pace::new(None).batch(), BATCH);
+        assert_eq!(Pace::new(None).batch(), GATHER);
         assert_eq!(Pace::new(None).next_at(), None);
     }
 }
