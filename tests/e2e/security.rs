@@ -212,3 +212,38 @@ async fn api_keys_and_route_throttles() {
     assert_eq!(echoed, 1, "other routes pass while enqueue is throttled");
     dev.stop().await.unwrap();
 }
+
+/// Behind CloudFront, the stack's handshakes must carry the origin secret CloudFront adds
+/// (`X-Origin-Verify`, an identity source of the authorizer): API Gateway answers 401 when an
+/// identity source is missing ("API Gateway … returns a 401 Unauthorized response … if the
+/// identity source is not present", Lambda authorizers for WebSocket APIs), and the authorizer
+/// refuses a wrong value. The direct execute-api entrance adds nothing, so a client that skips
+/// CloudFront (and with it WAF and the viewer-request function) is refused even with a valid
+/// token; the same client through the edge entrance connects.
+#[tokio::test]
+async fn a_handshake_that_skips_cloudfront_is_refused_even_with_a_valid_token() {
+    let dev = Dev::start().await.unwrap();
+    let token = bearer(dev.token().await.unwrap());
+    let direct = format!(
+        "ws://127.0.0.1:{}/",
+        dev.execute_api_port.expect("the stack has a distribution")
+    );
+
+    let without_secret = connect_with(&direct, &[("authorization", &token)]).await;
+    let forged = connect_with(
+        &direct,
+        &[("authorization", &token), ("x-origin-verify", "guess")],
+    )
+    .await;
+
+    assert_eq!(refusal_status(without_secret), 401);
+    assert_eq!(refusal_status(forged), 401);
+    assert!(connect_with(&dev.ws_url("/"), &[("authorization", &token)])
+        .await
+        .is_ok());
+    assert_eq!(
+        connection_items(&dev).await,
+        1,
+        "only the edge handshake is recorded"
+    );
+}

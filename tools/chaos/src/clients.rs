@@ -12,6 +12,9 @@ use wsflow_e2e::Dev;
 
 /// Topics the jobs subscribe and broadcast to.
 const TOPICS: usize = 5;
+/// API Gateway closes a connection idle for 10 minutes (WebSocket API quotas); a run with a long
+/// outage and replay outlasts that, so every client sends a message to `$default` this often.
+const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What one client sent and received.
 #[derive(Default)]
@@ -44,6 +47,20 @@ pub async fn connect(dev: &Dev, groups: usize) -> anyhow::Result<Vec<Client>> {
         let received = Arc::new(Mutex::new(Received::default()));
         let queued = Arc::new(tokio::sync::Notify::new());
         let (outgoing, mut to_send) = mpsc::channel::<String>(1);
+        let keepalive = outgoing.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+            loop {
+                ticks.tick().await;
+                if keepalive
+                    .send(r#"{"action":"keepalive"}"#.to_owned())
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
         tokio::spawn(async move {
             while let Some(text) = to_send.recv().await {
                 if sink.send(Message::Text(text.into())).await.is_err() {
