@@ -1,6 +1,8 @@
 //! A moto server with a job queue and its FIFO DLQ, seeding and reading helpers, and the real
 //! `wsflow` binary pointed at the server.
 
+#![allow(dead_code)] // each test file uses part of the harness
+
 use std::collections::BTreeMap;
 use std::process::Output;
 use std::time::Duration;
