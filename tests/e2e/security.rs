@@ -238,9 +238,9 @@ async fn a_handshake_that_skips_cloudfront_is_refused_even_with_a_valid_token() 
 
     assert_eq!(refusal_status(without_secret), 401);
     assert_eq!(refusal_status(forged), 401);
-    assert!(connect_with(&dev.ws_url("/"), &[("authorization", &token)])
+    let _through_the_edge = connect_with(&dev.ws_url("/"), &[("authorization", &token)])
         .await
-        .is_ok());
+        .expect("the edge entrance adds the origin secret");
     assert_eq!(
         connection_items(&dev).await,
         1,
