@@ -75,14 +75,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut clients = clients::connect(&dev, args.groups).await?;
     let monkey = monkey::start(dev.pid(), Duration::from_millis(args.kill_every_ms));
-    for kind in [
-        FaultKind::Status(500),
-        FaultKind::Throttle,
-        FaultKind::Reset,
-        FaultKind::DropResponse,
-    ] {
-        proxy.inject(Fault::at_rate(args.fault_rate / 4.0, kind, &WORKER_OPERATIONS));
-    }
+    inject_background_faults(&proxy, args.fault_rate);
     let sending = clients::send_all(&mut clients, args.jobs / args.groups);
     let outage = async {
         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -92,14 +85,7 @@ async fn main() -> anyhow::Result<()> {
     let (sent, ()) = tokio::join!(sending, outage);
     sent?;
     proxy.clear();
-    for kind in [
-        FaultKind::Status(500),
-        FaultKind::Throttle,
-        FaultKind::Reset,
-        FaultKind::DropResponse,
-    ] {
-        proxy.inject(Fault::at_rate(args.fault_rate / 4.0, kind, &WORKER_OPERATIONS));
-    }
+    inject_background_faults(&proxy, args.fault_rate);
 
     let queues = verdict::Queues::find(&moto).await?;
     verdict::settle(&clients, &queues, deadline).await?;
@@ -125,6 +111,19 @@ async fn main() -> anyhow::Result<()> {
     dev.stop().await?;
     anyhow::ensure!(tally.clean(), "delivery guarantees broken (see above)");
     Ok(())
+}
+
+/// A share `rate` of the worker's calls fails, evenly as 500, throttling, a reset or a lost
+/// answer.
+fn inject_background_faults(proxy: &FaultProxy, rate: f64) {
+    for kind in [
+        FaultKind::Status(500),
+        FaultKind::Throttle,
+        FaultKind::Reset,
+        FaultKind::DropResponse,
+    ] {
+        proxy.inject(Fault::at_rate(rate / 4.0, kind, &WORKER_OPERATIONS));
+    }
 }
 
 /// Starts `wsflow dlq replay` on the DLQ, SIGKILLs it once it moved something, runs it again to
