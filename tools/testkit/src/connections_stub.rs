@@ -1,6 +1,7 @@
 //! An HTTP stub of the API Gateway `@connections` API: `POST /{stage}/@connections/{id}`
 //! answers 200 and keeps the payload, 410 (`GoneException`) for ids marked gone, and chosen
-//! error statuses for ids marked failing (always, or for their next N posts).
+//! error statuses for ids marked failing (always, or for their next N posts); it can also stop
+//! answering after a number of posts, as a worker that dies mid-broadcast sees it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -12,12 +13,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 
-#[derive(Default)]
 struct Shared {
     posts: Mutex<Vec<(String, serde_json::Value)>>,
     gone: Mutex<HashSet<String>>,
     /// Status to answer per id, and how many more posts get it (`None`: all of them).
     failing: Mutex<HashMap<String, (u16, Option<usize>)>>,
+    /// Posts still answered before every further one is held (`None`: no stall).
+    stall_after: Mutex<Option<usize>>,
+    /// Flipped to let held posts go (answered 503, not kept).
+    unstalled: tokio::sync::watch::Sender<bool>,
 }
 
 /// A running `@connections` stub; clones share its state (posts received, ids marked).
@@ -30,7 +34,13 @@ pub struct ConnectionsStub {
 impl ConnectionsStub {
     /// Serves on a free loopback port until the runtime stops. `url()` is the callback URL.
     pub async fn start() -> anyhow::Result<ConnectionsStub> {
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            posts: Mutex::default(),
+            gone: Mutex::default(),
+            failing: Mutex::default(),
+            stall_after: Mutex::default(),
+            unstalled: tokio::sync::watch::channel(false).0,
+        });
         let app = Router::new()
             .route("/{stage}/@connections/{id}", post(with_stage))
             .route("/@connections/{id}", post(without_stage))
@@ -76,6 +86,19 @@ impl ConnectionsStub {
             .insert(id.to_owned(), (status, times));
     }
 
+    /// The next `answered` posts are handled as usual; every later one is held without an
+    /// answer until [`unstall`](Self::unstall), and never kept.
+    pub fn stall_after(&self, answered: usize) {
+        self.shared.unstalled.send_replace(false);
+        *self.shared.stall_after.lock().unwrap() = Some(answered);
+    }
+
+    /// Answers every held post with 503 and handles later posts as usual.
+    pub fn unstall(&self) {
+        *self.shared.stall_after.lock().unwrap() = None;
+        self.shared.unstalled.send_replace(true);
+    }
+
     /// Payloads posted to `id`, in order, as JSON (`null` for non-JSON payloads).
     pub fn posts_to(&self, id: &str) -> Vec<serde_json::Value> {
         let posts = self.shared.posts.lock().unwrap();
@@ -97,14 +120,36 @@ async fn with_stage(
     Path((_stage, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    receive(&shared, id, body)
+    receive(&shared, id, body).await
 }
 
 async fn without_stage(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> Response {
-    receive(&shared, id, body)
+    receive(&shared, id, body).await
 }
 
-fn receive(shared: &Shared, id: String, body: Bytes) -> Response {
+/// Whether this post is held: the stall's allowance of answered posts is used up.
+fn stalls(shared: &Shared) -> bool {
+    let mut stall = shared.stall_after.lock().unwrap();
+    match stall.as_mut() {
+        None => false,
+        Some(0) => true,
+        Some(left) => {
+            *left -= 1;
+            false
+        }
+    }
+}
+
+async fn receive(shared: &Shared, id: String, body: Bytes) -> Response {
+    if stalls(shared) {
+        let mut unstalled = shared.unstalled.subscribe();
+        let _ = unstalled.wait_for(|go| *go).await;
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    answer(shared, id, body)
+}
+
+fn answer(shared: &Shared, id: String, body: Bytes) -> Response {
     if shared.gone.lock().unwrap().contains(&id) {
         let headers = [("x-amzn-ErrorType", "GoneException")];
         return (StatusCode::GONE, headers, r#"{"message":null}"#).into_response();

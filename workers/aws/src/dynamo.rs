@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use wsflow_core::envelope::now_millis;
 use wsflow_core::envelope::JobKey;
-use wsflow_core::ports::{Claim, ClaimToken, ConnectionStore, IdempotencyStore, PortError, ResultStore};
+use wsflow_core::ports::{
+    Claim, ClaimToken, ConnectionStore, FanoutProgress, IdempotencyStore, PortError, ResultStore,
+};
 use wsflow_core::Job;
 
 use crate::errors::classify;
@@ -192,24 +194,71 @@ impl ResultStore for DynamoResults {
 const IN_PROGRESS: &str = "IN_PROGRESS";
 const COMPLETED: &str = "COMPLETED";
 
-/// [`IdempotencyStore`] on the idempotency table, keyed by `id` (the [`JobKey`]'s key): a claim
-/// is a conditional put of `status = IN_PROGRESS` with the payload hash, a claim token and
-/// `lockExpiresAt` (epoch milliseconds) that also takes over expired records and dead claims of
-/// the same payload; completion a put of `COMPLETED` with the result still to deliver
-/// (`pendingReply`, binary), removed once it is delivered; a release a delete conditioned on
-/// the claim token. Every record carries a DynamoDB `ttl` (epoch seconds).
+/// [`IdempotencyStore`] on the idempotency table, keyed by `id` (the [`JobKey`]'s key).
+/// - A claim sets `status = IN_PROGRESS`, the payload hash, a claim token and `lockExpiresAt`
+///   (epoch milliseconds) in one conditional update, which also takes over a claim of the same
+///   payload whose lock expired, keeping its fan-out progress; a record past its TTL is replaced.
+/// - Fan-out progress: `reached` (a string set of connection ids) and the counters
+///   `fanoutDelivered`, `fanoutPruned`, `fanoutFailed`, added to under the claim token.
+/// - Completion puts `COMPLETED` with the result still to deliver (`pendingReply`, binary),
+///   removed once it is delivered.
+/// - A release expires the lock (conditioned on the claim token), so the next delivery takes
+///   the job over at once and keeps its progress.
+///
+/// Every record carries a DynamoDB `ttl` (epoch seconds). A broadcast's progress lives in one
+/// item, so it is bounded by DynamoDB's 400 KB item size: about 15,000 subscribers of 22-byte
+/// connection ids.
 pub struct DynamoIdempotency {
     client: Client,
     table: String,
     ttl: Duration,
 }
 
-/// What a failed claim found in the table.
-struct Existing {
+/// An idempotency record as read back.
+struct Stored {
     status: Option<String>,
     payload_hash: Option<String>,
     claim_token: Option<String>,
+    ttl_seconds: Option<u64>,
     pending_reply: Option<Vec<u8>>,
+    progress: FanoutProgress,
+}
+
+type Item = std::collections::HashMap<String, AttributeValue>;
+
+impl Stored {
+    fn from_item(item: &Item) -> Stored {
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        let number = |name: &str| {
+            item.get(name)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse::<u64>().ok())
+        };
+        Stored {
+            status: text("status"),
+            payload_hash: text("payloadHash"),
+            claim_token: text("claimToken"),
+            ttl_seconds: number("ttl"),
+            pending_reply: item
+                .get("pendingReply")
+                .and_then(|v| v.as_b().ok())
+                .map(|b| b.as_ref().to_vec()),
+            progress: FanoutProgress {
+                reached: item
+                    .get("reached")
+                    .and_then(|v| v.as_ss().ok())
+                    .map(|ids| ids.iter().cloned().collect())
+                    .unwrap_or_default(),
+                delivered: number("fanoutDelivered").unwrap_or(0),
+                pruned: number("fanoutPruned").unwrap_or(0),
+                failed: number("fanoutFailed").unwrap_or(0),
+            },
+        }
+    }
+
+    fn expired(&self, now_ms: u64) -> bool {
+        self.ttl_seconds.is_some_and(|ttl| ttl < now_ms / 1000)
+    }
 }
 
 impl DynamoIdempotency {
@@ -222,7 +271,7 @@ impl DynamoIdempotency {
         }
     }
 
-    async fn existing(&self, key: &str) -> Result<Option<Existing>, PortError> {
+    async fn stored(&self, key: &str) -> Result<Option<Stored>, PortError> {
         let out = self
             .client
             .get_item()
@@ -232,27 +281,49 @@ impl DynamoIdempotency {
             .send()
             .await
             .map_err(classify)?;
-        let text = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| {
-            item.get(name).and_then(|v| v.as_s().ok()).cloned()
-        };
-        Ok(out.item.map(|item| Existing {
-            status: text(&item, "status"),
-            payload_hash: text(&item, "payloadHash"),
-            claim_token: text(&item, "claimToken"),
-            pending_reply: item
-                .get("pendingReply")
-                .and_then(|v| v.as_b().ok())
-                .map(|b| b.as_ref().to_vec()),
-        }))
+        Ok(out.item.as_ref().map(Stored::from_item))
     }
-}
 
-#[async_trait]
-impl IdempotencyStore for DynamoIdempotency {
-    async fn claim(&self, job: &JobKey, token: &ClaimToken, lock_until_ms: u64) -> Result<Claim, PortError> {
+    /// A claim whose conditional update failed: the record is done, held, someone else's, or
+    /// past its TTL (DynamoDB deletes expired items lazily), in which case it is replaced.
+    async fn claim_held(
+        &self,
+        job: &JobKey,
+        token: &ClaimToken,
+        lock_until_ms: u64,
+    ) -> Result<Claim, PortError> {
         let now = now_millis();
-        // Free: no record, a record past its TTL (DynamoDB deletes expired items lazily), or a
-        // claim of the same payload whose holder died before its lock expired.
+        let Some(stored) = self.stored(&job.key).await? else {
+            // Deleted by its TTL between our update and our read: let the redelivery claim it.
+            return Ok(Claim::InProgress);
+        };
+        if stored.expired(now) {
+            return self.replace_expired(job, token, lock_until_ms, now).await;
+        }
+        Ok(if stored.payload_hash.as_deref() != Some(&job.payload_hash) {
+            Claim::Conflict
+        } else if stored.status.as_deref() == Some(COMPLETED) {
+            Claim::AlreadyDone {
+                pending_reply: stored.pending_reply,
+            }
+        } else if stored.claim_token.as_deref() == Some(&token.0) {
+            // Our own claim, whose answer was lost on the way back.
+            Claim::Acquired {
+                token: token.clone(),
+                progress: stored.progress,
+            }
+        } else {
+            Claim::InProgress
+        })
+    }
+
+    async fn replace_expired(
+        &self,
+        job: &JobKey,
+        token: &ClaimToken,
+        lock_until_ms: u64,
+        now: u64,
+    ) -> Result<Claim, PortError> {
         let result = self
             .client
             .put_item()
@@ -263,36 +334,61 @@ impl IdempotencyStore for DynamoIdempotency {
             .item("claimToken", s(&token.0))
             .item("lockExpiresAt", n(lock_until_ms))
             .item("ttl", n(epoch_seconds_in(self.ttl)))
-            .condition_expression(
-                "attribute_not_exists(id) OR #ttl < :now_s OR (#status = :in_progress AND lockExpiresAt < :now_ms AND payloadHash = :hash)",
-            )
+            .condition_expression("#ttl < :now_s")
             .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_names("#status", "status")
             .expression_attribute_values(":now_s", n(now / 1000))
-            .expression_attribute_values(":now_ms", n(now))
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
-            .expression_attribute_values(":hash", s(&job.payload_hash))
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Claim::Acquired(token.clone())),
-            Err(e) if is_condition_failure(&e) => Ok(match self.existing(&job.key).await? {
-                Some(existing) if existing.payload_hash.as_deref() != Some(&job.payload_hash) => {
-                    Claim::Conflict
-                }
-                // Our own claim, whose answer was lost on the way back.
-                Some(existing)
-                    if existing.status.as_deref() == Some(IN_PROGRESS)
-                        && existing.claim_token.as_deref() == Some(&token.0) =>
-                {
-                    Claim::Acquired(token.clone())
-                }
-                Some(existing) if existing.status.as_deref() == Some(COMPLETED) => Claim::AlreadyDone {
-                    pending_reply: existing.pending_reply,
-                },
-                // Held, or released between our put and our read: let the redelivery claim it.
-                _ => Claim::InProgress,
+            Ok(_) => Ok(Claim::Acquired {
+                token: token.clone(),
+                progress: FanoutProgress::default(),
             }),
+            Err(e) if is_condition_failure(&e) => Ok(Claim::InProgress),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for DynamoIdempotency {
+    async fn claim(&self, job: &JobKey, token: &ClaimToken, lock_until_ms: u64) -> Result<Claim, PortError> {
+        let now = now_millis();
+        // Free: no record, or a live claim of the same payload whose lock expired (its holder
+        // died or released it); the old attributes come back with its fan-out progress.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", s(&job.key))
+            .update_expression(
+                "SET #status = :in_progress, payloadHash = :hash, claimToken = :token, lockExpiresAt = :lock, #ttl = :ttl",
+            )
+            .condition_expression(
+                "attribute_not_exists(id) OR (#status = :in_progress AND lockExpiresAt < :now_ms AND payloadHash = :hash AND #ttl >= :now_s)",
+            )
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+            .expression_attribute_values(":hash", s(&job.payload_hash))
+            .expression_attribute_values(":token", s(&token.0))
+            .expression_attribute_values(":lock", n(lock_until_ms))
+            .expression_attribute_values(":ttl", n(epoch_seconds_in(self.ttl)))
+            .expression_attribute_values(":now_s", n(now / 1000))
+            .expression_attribute_values(":now_ms", n(now))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Claim::Acquired {
+                token: token.clone(),
+                progress: out
+                    .attributes
+                    .as_ref()
+                    .map(|old| Stored::from_item(old).progress)
+                    .unwrap_or_default(),
+            }),
+            Err(e) if is_condition_failure(&e) => self.claim_held(job, token, lock_until_ms).await,
             Err(e) => Err(classify(e)),
         }
     }
@@ -331,14 +427,52 @@ impl IdempotencyStore for DynamoIdempotency {
             })
     }
 
+    async fn record_fanout(
+        &self,
+        job: &JobKey,
+        token: &ClaimToken,
+        step: &FanoutProgress,
+    ) -> Result<(), PortError> {
+        if step.reached.is_empty() {
+            return Ok(());
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", s(&job.key))
+            .update_expression(
+                "ADD reached :reached, fanoutDelivered :delivered, fanoutPruned :pruned, fanoutFailed :failed",
+            )
+            .condition_expression("claimToken = :token AND #status = :in_progress")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":reached", AttributeValue::Ss(step.reached.iter().cloned().collect()))
+            .expression_attribute_values(":delivered", n(step.delivered))
+            .expression_attribute_values(":pruned", n(step.pruned))
+            .expression_attribute_values(":failed", n(step.failed))
+            .expression_attribute_values(":token", s(&token.0))
+            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(PortError::Transient(
+                "the job was taken over by another delivery; stopping this one's fan-out".into(),
+            )),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
     async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError> {
         let result = self
             .client
-            .delete_item()
+            .update_item()
             .table_name(&self.table)
             .key("id", s(&job.key))
+            .update_expression("SET lockExpiresAt = :expired")
             .condition_expression("claimToken = :token AND #status = :in_progress")
             .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":expired", n(0))
             .expression_attribute_values(":token", s(&token.0))
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))
             .send()
@@ -352,12 +486,8 @@ impl IdempotencyStore for DynamoIdempotency {
     }
 }
 
-fn completed_item(
-    job: &JobKey,
-    pending_reply: Option<&[u8]>,
-    ttl_seconds: u64,
-) -> std::collections::HashMap<String, AttributeValue> {
-    let mut item = std::collections::HashMap::from([
+fn completed_item(job: &JobKey, pending_reply: Option<&[u8]>, ttl_seconds: u64) -> Item {
+    let mut item = Item::from([
         ("id".to_owned(), s(&job.key)),
         ("status".to_owned(), s(COMPLETED)),
         ("payloadHash".to_owned(), s(&job.payload_hash)),

@@ -9,6 +9,7 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -16,7 +17,7 @@ use common::{attribute, Harness};
 use serde_json::{json, Value};
 use wsflow_aws::dynamo::DynamoIdempotency;
 use wsflow_core::envelope::now_millis;
-use wsflow_core::ports::{Claim, ClaimToken, IdempotencyStore};
+use wsflow_core::ports::{Claim, ClaimToken, FanoutProgress, IdempotencyStore};
 use wsflow_core::{Job, Record, Source, Task};
 use wsflow_testkit::{Fault, FaultKind};
 
@@ -31,9 +32,18 @@ async fn subscribe(h: &Harness, topic: &str, subscribers: &[&str]) {
         )
         .await;
     }
-    let records = h.take().await;
-    assert_eq!(records.len(), subscribers.len());
-    assert!(h.processor.process(&records, None).await.is_empty());
+    let mut done = 0;
+    while done < subscribers.len() {
+        let records = h.take().await;
+        assert!(
+            !records.is_empty(),
+            "{done} of {} subscriptions taken",
+            subscribers.len()
+        );
+        assert!(h.processor.process(&records, None).await.is_empty());
+        done += records.len();
+    }
+    assert_eq!(done, subscribers.len());
 }
 
 fn broadcasts(h: &Harness, connection: &str) -> Vec<Value> {
@@ -101,6 +111,101 @@ async fn a_broadcast_is_not_repeated_when_forgetting_its_gone_sender_failed() {
 
     assert_eq!(broadcasts(&h, "sub1").len(), 1);
     assert_eq!(h.proxy.injected(), 3);
+}
+
+/// The idempotency record of the broadcast `request` sent by `sender`.
+async fn idempotency_record(
+    h: &Harness,
+    sender: &str,
+    request: &str,
+    data: Value,
+) -> HashMap<String, AttributeValue> {
+    let key = Job::new(sender, request, Task::Broadcast, data, Source::Cli).key();
+    h.ddb
+        .get_item()
+        .table_name(&h.resources.idempotency_table)
+        .key("id", AttributeValue::S(key.key))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap_or_default()
+}
+
+/// The broadcast's claim lock runs out, as it does some time after its worker died.
+async fn expire_lock(h: &Harness, sender: &str, request: &str, data: Value) {
+    let key = Job::new(sender, request, Task::Broadcast, data, Source::Cli).key();
+    h.ddb
+        .update_item()
+        .table_name(&h.resources.idempotency_table)
+        .key("id", AttributeValue::S(key.key))
+        .update_expression("SET lockExpiresAt = :past")
+        .expression_attribute_values(":past", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_broadcast_whose_worker_died_midway_is_resumed_not_repeated() {
+    let h = Harness::start().await;
+    let subscribers: Vec<String> = (0..40).map(|i| format!("sub{i:02}")).collect();
+    let names: Vec<&str> = subscribers.iter().map(String::as_str).collect();
+    subscribe(&h, "big", &names).await;
+    let data = json!({"topic": "big", "message": "hi"});
+    h.send("sender", "b-big", Task::Broadcast, data.clone()).await;
+    let record = one(&h).await;
+
+    // The first round of posts (16, the default fan-out) is answered and recorded; then the
+    // worker dies with the second round in flight: its posts are never answered.
+    h.stub.stall_after(16);
+    let reached_first_round = async {
+        wsflow_testkit::eventually(common::WAIT, "the first round recorded", || async {
+            let item = idempotency_record(&h, "sender", "b-big", data.clone()).await;
+            item.get("reached").and_then(|r| r.as_ss().ok()).map(Vec::len) == Some(16)
+        })
+        .await
+        .unwrap();
+    };
+    tokio::select! {
+        _ = h.processor.process(std::slice::from_ref(&record), None) => panic!("the delivery was to be cut off"),
+        () = reached_first_round => {}
+    }
+    h.stub.unstall();
+    expire_lock(&h, "sender", "b-big", data).await;
+
+    assert!(h.processor.process(&[record], None).await.is_empty());
+
+    for sub in &subscribers {
+        assert_eq!(broadcasts(&h, sub).len(), 1, "{sub} got the broadcast once");
+    }
+    let replies = h.stub.posts_to("sender");
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(replies[0]["data"]["delivered"], 40);
+}
+
+#[tokio::test]
+async fn a_broadcast_is_not_fanned_out_again_when_recording_it_as_done_failed() {
+    let h = Harness::start().await;
+    subscribe(&h, "news", &["sub1", "sub2", "sub3"]).await;
+    let data = json!({"topic": "news", "message": "hi"});
+    h.send("sender", "b-3", Task::Broadcast, data.clone()).await;
+    let record = one(&h).await;
+    // DynamoDB refuses the completion (a PutItem) every time: the job comes back, fanned out.
+    h.proxy
+        .inject(Fault::always(FaultKind::Status(500), &["PutItem"]));
+    let failed = h.processor.process(std::slice::from_ref(&record), None).await;
+    assert_eq!(failed, std::slice::from_ref(&record.message_id));
+    h.proxy.clear();
+    expire_lock(&h, "sender", "b-3", data).await;
+
+    assert!(h.processor.process(&[record], None).await.is_empty());
+
+    for sub in ["sub1", "sub2", "sub3"] {
+        assert_eq!(broadcasts(&h, sub).len(), 1, "{sub} got the broadcast once");
+    }
+    assert_eq!(h.stub.posts_to("sender")[0]["data"]["delivered"], 3);
 }
 
 #[tokio::test]
@@ -255,11 +360,15 @@ async fn releasing_an_expired_claim_leaves_the_newer_claim_alone() {
     );
     let key = Job::new("connK", "r-k", Task::Notify, json!(1), Source::Cli).key();
     let (stale, newer) = (ClaimToken::new(), ClaimToken::new());
+    let acquired = |token: &ClaimToken| Claim::Acquired {
+        token: token.clone(),
+        progress: FanoutProgress::default(),
+    };
     let claim = store.claim(&key, &stale, now_millis() - 1).await.unwrap();
-    assert_eq!(claim, Claim::Acquired(stale.clone()));
+    assert_eq!(claim, acquired(&stale));
     // Its lock has expired: a redelivery takes over.
     let claim = store.claim(&key, &newer, now_millis() + 60_000).await.unwrap();
-    assert_eq!(claim, Claim::Acquired(newer));
+    assert_eq!(claim, acquired(&newer));
 
     store.release(&key, &stale).await.unwrap();
 
@@ -275,12 +384,14 @@ async fn throttled_and_failed_backend_calls_are_retried_within_the_job() {
     let h = Harness::start().await;
     h.send("connT", "r-t", Task::Notify, json!("hi")).await;
     let record = one(&h).await;
-    // The claim applied but its answer lost, then the retry throttled: the third attempt
-    // recognises its own claim. The reset completion is retried.
+    // The claim (a conditional UpdateItem) applied but its answer lost, then the retry
+    // throttled: the third attempt recognises its own claim. The reset completion (PutItem) is
+    // retried.
     h.proxy
-        .inject(Fault::next(1, FaultKind::DropResponse, &["PutItem"]));
-    h.proxy.inject(Fault::next(1, FaultKind::Throttle, &["PutItem"]));
-    h.proxy.inject(Fault::next(1, FaultKind::Reset, &["UpdateItem"]));
+        .inject(Fault::next(1, FaultKind::DropResponse, &["UpdateItem"]));
+    h.proxy
+        .inject(Fault::next(1, FaultKind::Throttle, &["UpdateItem"]));
+    h.proxy.inject(Fault::next(1, FaultKind::Reset, &["PutItem"]));
     assert!(h.processor.process(&[record], None).await.is_empty());
     assert_eq!(h.proxy.injected(), 3);
     assert_eq!(h.stub.posts_to("connT").len(), 1);

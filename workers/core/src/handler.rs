@@ -6,11 +6,11 @@ use tracing::{field, info, warn, Instrument};
 
 use crate::envelope::{now_millis, Job, JobKey, JobRef};
 use crate::failure::{Failure, Reason};
-use crate::ports::{Claim, ClaimToken, PortError, Ports, PostError};
+use crate::ports::{Claim, ClaimToken, FanoutProgress, PortError, Ports, PostError};
 use crate::record::Record;
 use crate::result::ResultMessage;
 use crate::retry::RetryPolicy;
-use crate::tasks::{TaskError, TaskRunner};
+use crate::tasks::{ClaimedJob, TaskError, TaskRunner};
 
 /// What should happen to the message once the handler is done with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,8 @@ pub struct HandlerConfig {
     /// How each port call (claim, task calls, posts, dead-lettering, completion) is retried on
     /// transient errors.
     pub retry: RetryPolicy,
-    /// Concurrent posts of one broadcast.
+    /// Concurrent posts of one broadcast; each round of this many is recorded (see
+    /// [`FanoutProgress`]) before the next begins, so it also bounds what a crash repeats.
     pub fanout: usize,
     /// How long a claim blocks other deliveries of the same job; with a deadline, the claim
     /// lasts at least until the deadline, so a job still running then is never run twice.
@@ -119,7 +120,7 @@ impl JobHandler {
             .run(|| idempotency.claim(&key, &token, lock_until))
             .await
         {
-            Ok(Claim::Acquired(token)) => self.execute(record, job, &key, token).await,
+            Ok(Claim::Acquired { token, progress }) => self.execute(record, job, &key, token, progress).await,
             Ok(Claim::AlreadyDone {
                 pending_reply: Some(reply),
             }) => {
@@ -153,13 +154,25 @@ impl JobHandler {
 
     /// Runs a claimed job, records its effect as done (with its result), then delivers the
     /// result. Once the effect is recorded, nothing makes a redelivery repeat it.
-    async fn execute(&self, record: &Record, job: &Job, key: &JobKey, token: ClaimToken) -> Disposition {
+    async fn execute(
+        &self,
+        record: &Record,
+        job: &Job,
+        key: &JobKey,
+        token: ClaimToken,
+        progress: FanoutProgress,
+    ) -> Disposition {
         let runner = TaskRunner {
             ports: &self.ports,
             retry: &self.config.retry,
             fanout: self.config.fanout,
         };
-        let reply = match runner.run(job).await {
+        let claim = ClaimedJob {
+            key,
+            token: &token,
+            progress,
+        };
+        let reply = match runner.run(job, &claim).await {
             Ok(reply) => reply,
             Err(TaskError::Transient(e)) => {
                 warn!(error = %e, "task failed transiently");

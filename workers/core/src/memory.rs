@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use crate::envelope::{Job, JobKey};
 use crate::failure::Failure;
 use crate::ports::{
-    Claim, ClaimToken, ConnectionApi, ConnectionStore, DeadLetterQueue, IdempotencyStore, PortError, Ports,
-    PostError, ResultStore,
+    Claim, ClaimToken, ConnectionApi, ConnectionStore, DeadLetterQueue, FanoutProgress, IdempotencyStore,
+    PortError, Ports, PostError, ResultStore,
 };
 use crate::record::Record;
 
@@ -23,10 +23,25 @@ pub type PostFault = Box<dyn Fn(&str, &[u8]) -> Option<PostError> + Send + Sync>
 pub struct MemoryClaim {
     /// The payload hash the key was first claimed with.
     pub payload_hash: String,
-    /// `Some(token)` while claimed, `None` once completed.
-    pub token: Option<ClaimToken>,
-    /// A completed job's undelivered result.
-    pub pending_reply: Option<Vec<u8>>,
+    /// Where the job stands.
+    pub state: MemoryClaimState,
+    /// How far its fan-out got.
+    pub progress: FanoutProgress,
+}
+
+/// The stages of a [`MemoryClaim`]. Locks never expire here: a test that needs a takeover
+/// releases the claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemoryClaimState {
+    /// Held by the delivery with this token.
+    Claimed(ClaimToken),
+    /// Released: the next delivery may take it over.
+    Released,
+    /// Done, with its result still to deliver, if any.
+    Completed {
+        /// The undelivered result.
+        pending_reply: Option<Vec<u8>>,
+    },
 }
 
 /// Every port in one in-memory value; [`MemoryBackend::ports`] hands it out as [`Ports`]. The
@@ -162,31 +177,30 @@ impl ResultStore for MemoryBackend {
     }
 }
 
-// Locks never expire here: tests that need a takeover release the claim.
 #[async_trait]
 impl IdempotencyStore for MemoryBackend {
     async fn claim(&self, job: &JobKey, token: &ClaimToken, _lock_until_ms: u64) -> Result<Claim, PortError> {
         self.io().await;
         let mut records = self.idempotency.lock().unwrap();
-        Ok(match records.get(&job.key) {
-            Some(record) if record.payload_hash != job.payload_hash => Claim::Conflict,
-            Some(MemoryClaim {
-                token: Some(held), ..
-            }) if held == token => Claim::Acquired(token.clone()),
-            Some(MemoryClaim { token: Some(_), .. }) => Claim::InProgress,
-            Some(record) => Claim::AlreadyDone {
-                pending_reply: record.pending_reply.clone(),
+        let record = records.entry(job.key.clone()).or_insert_with(|| MemoryClaim {
+            payload_hash: job.payload_hash.clone(),
+            state: MemoryClaimState::Released,
+            progress: FanoutProgress::default(),
+        });
+        if record.payload_hash != job.payload_hash {
+            return Ok(Claim::Conflict);
+        }
+        Ok(match &record.state {
+            MemoryClaimState::Claimed(held) if held != token => Claim::InProgress,
+            MemoryClaimState::Completed { pending_reply } => Claim::AlreadyDone {
+                pending_reply: pending_reply.clone(),
             },
-            None => {
-                records.insert(
-                    job.key.clone(),
-                    MemoryClaim {
-                        payload_hash: job.payload_hash.clone(),
-                        token: Some(token.clone()),
-                        pending_reply: None,
-                    },
-                );
-                Claim::Acquired(token.clone())
+            _ => {
+                record.state = MemoryClaimState::Claimed(token.clone());
+                Claim::Acquired {
+                    token: token.clone(),
+                    progress: record.progress.clone(),
+                }
             }
         })
     }
@@ -195,8 +209,10 @@ impl IdempotencyStore for MemoryBackend {
         self.io().await;
         let record = MemoryClaim {
             payload_hash: job.payload_hash.clone(),
-            token: None,
-            pending_reply: pending_reply.map(<[u8]>::to_vec),
+            state: MemoryClaimState::Completed {
+                pending_reply: pending_reply.map(<[u8]>::to_vec),
+            },
+            progress: FanoutProgress::default(),
         };
         self.idempotency.lock().unwrap().insert(job.key.clone(), record);
         Ok(())
@@ -204,20 +220,38 @@ impl IdempotencyStore for MemoryBackend {
 
     async fn reply_delivered(&self, job: &JobKey) -> Result<(), PortError> {
         self.io().await;
-        if let Some(record) = self.idempotency.lock().unwrap().get_mut(&job.key) {
-            record.pending_reply = None;
+        if let Some(MemoryClaim {
+            state: MemoryClaimState::Completed { pending_reply },
+            ..
+        }) = self.idempotency.lock().unwrap().get_mut(&job.key)
+        {
+            *pending_reply = None;
         }
         Ok(())
     }
 
+    async fn record_fanout(
+        &self,
+        job: &JobKey,
+        token: &ClaimToken,
+        step: &FanoutProgress,
+    ) -> Result<(), PortError> {
+        self.io().await;
+        match self.idempotency.lock().unwrap().get_mut(&job.key) {
+            Some(record) if record.state == MemoryClaimState::Claimed(token.clone()) => {
+                record.progress.add(step);
+                Ok(())
+            }
+            _ => Err(PortError::Transient("the claim was taken over".into())),
+        }
+    }
+
     async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError> {
         self.io().await;
-        let mut records = self.idempotency.lock().unwrap();
-        if records
-            .get(&job.key)
-            .is_some_and(|r| r.token.as_ref() == Some(token))
-        {
-            records.remove(&job.key);
+        if let Some(record) = self.idempotency.lock().unwrap().get_mut(&job.key) {
+            if record.state == MemoryClaimState::Claimed(token.clone()) {
+                record.state = MemoryClaimState::Released;
+            }
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The outside world as the worker sees it. Production implementations live in `wsflow-aws`;
 //! `memory` has in-process ones for tests and benchmarks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -63,8 +63,15 @@ pub trait ResultStore: Send + Sync {
 /// The outcome of [`IdempotencyStore::claim`] for one delivery of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This delivery owns the job: run it, then `complete` it or `release` the claim.
-    Acquired(ClaimToken),
+    /// This delivery owns the job: run it, then `complete` it or `release` the claim. An
+    /// earlier delivery that died (or released the claim) mid-broadcast left `progress`: post
+    /// only to the subscribers it did not reach.
+    Acquired {
+        /// Proof of this delivery's claim.
+        token: ClaimToken,
+        /// How far earlier deliveries got with the job's fan-out; empty for a first run.
+        progress: FanoutProgress,
+    },
     /// An earlier delivery did the job's effect. `pending_reply` is its result message when that
     /// has not been delivered yet: post it (and only it), then call `reply_delivered`.
     AlreadyDone {
@@ -95,6 +102,32 @@ impl Default for ClaimToken {
     }
 }
 
+/// How far a broadcast's fan-out got, kept with the job's claim so that a delivery taking the job
+/// over posts only to the subscribers not reached yet. A subscriber counts as reached once its
+/// post ended (delivered, found gone, or failed for good); only posts in flight when a delivery
+/// died are made again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FanoutProgress {
+    /// Connection ids whose post ended.
+    pub reached: BTreeSet<String>,
+    /// Of those, delivered.
+    pub delivered: u64,
+    /// Of those, found gone (and forgotten).
+    pub pruned: u64,
+    /// Of those, failed for good.
+    pub failed: u64,
+}
+
+impl FanoutProgress {
+    /// Adds `step` (posts that ended since) to this progress.
+    pub fn add(&mut self, step: &FanoutProgress) {
+        self.reached.extend(step.reached.iter().cloned());
+        self.delivered += step.delivered;
+        self.pruned += step.pruned;
+        self.failed += step.failed;
+    }
+}
+
 /// Records jobs by their [`JobKey`] so that SQS' at-least-once delivery, redrives and replays do
 /// not repeat side effects. A job's record goes: claimed (locked until a time), then completed
 /// with its result still to deliver, then completed and delivered.
@@ -110,8 +143,17 @@ pub trait IdempotencyStore: Send + Sync {
     async fn complete(&self, job: &JobKey, pending_reply: Option<&[u8]>) -> Result<(), PortError>;
     /// Drops the pending reply of a completed job: later deliveries acknowledge without posting.
     async fn reply_delivered(&self, job: &JobKey) -> Result<(), PortError>;
-    /// Drops this delivery's claim of a job that did not complete, so that a redelivery may run
-    /// it. A claim that is no longer `token`'s is left alone.
+    /// Adds `step` to the fan-out progress of the job claimed with `token` (see
+    /// [`Claim::Acquired`]). Fails with a transient error when the claim is no longer `token`'s:
+    /// another delivery took the job over, and this one must stop posting.
+    async fn record_fanout(
+        &self,
+        job: &JobKey,
+        token: &ClaimToken,
+        step: &FanoutProgress,
+    ) -> Result<(), PortError>;
+    /// Ends this delivery's claim of a job that did not complete, so that a redelivery may run
+    /// it at once; its fan-out progress stays. A claim that is no longer `token`'s is left alone.
     async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError>;
 }
 

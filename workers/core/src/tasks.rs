@@ -1,11 +1,10 @@
 //! What each task does. A task either produces the data of its result message or fails.
 
-use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use crate::envelope::{topic_of, Job, Task};
+use crate::envelope::{topic_of, Job, JobKey, Task};
 use crate::failure::{Failure, Reason};
-use crate::ports::{PortError, Ports, PostError};
+use crate::ports::{ClaimToken, FanoutProgress, PortError, Ports, PostError};
 use crate::result::ResultMessage;
 use crate::retry::RetryPolicy;
 
@@ -42,8 +41,16 @@ pub(crate) struct TaskRunner<'a> {
     pub fanout: usize,
 }
 
+/// The claim a job runs under: a broadcast records its progress against it.
+pub(crate) struct ClaimedJob<'a> {
+    pub key: &'a JobKey,
+    pub token: &'a ClaimToken,
+    /// What earlier deliveries of the job fanned out already.
+    pub progress: FanoutProgress,
+}
+
 impl TaskRunner<'_> {
-    pub async fn run(&self, job: &Job) -> Result<Reply, TaskError> {
+    pub async fn run(&self, job: &Job, claim: &ClaimedJob<'_>) -> Result<Reply, TaskError> {
         let ports = self.ports;
         let conn = job.connection_id.as_str();
         match job.task {
@@ -66,14 +73,17 @@ impl TaskRunner<'_> {
                     .await?;
                 Ok(Reply::Ok(json!({ "topic": topic, "subscribed": false })))
             }
-            Task::Broadcast => self.broadcast(job).await,
+            Task::Broadcast => self.broadcast(job, claim).await,
             Task::WorkflowResult => Ok(workflow_reply(&job.data)),
         }
     }
 
-    /// Fans a message out to a topic's subscribers. Delivery to each subscriber is best effort:
-    /// retrying the whole job would send duplicates to those already reached.
-    async fn broadcast(&self, job: &Job) -> Result<Reply, TaskError> {
+    /// Fans a message out to a topic's subscribers, `fanout` posts at a time. After each round
+    /// the posts that ended are recorded with the claim, so a delivery that takes the job over
+    /// after this one died posts only to the others: a subscriber gets the message again only if
+    /// its post was in flight at that moment. Delivery to each subscriber is best effort: a post
+    /// that fails for good is counted, not retried by a redelivery.
+    async fn broadcast(&self, job: &Job, claim: &ClaimedJob<'_>) -> Result<Reply, TaskError> {
         let topic = topic_of(&job.data)?;
         let subscribers = self
             .retry
@@ -87,18 +97,32 @@ impl TaskRunner<'_> {
             "message": job.data["message"],
         }))
         .expect("JSON values serialize");
-        let deliveries: Vec<_> = subscribers.iter().map(|id| self.deliver(id, &payload)).collect();
-        let outcomes: Vec<Delivery> = stream::iter(deliveries)
-            .buffer_unordered(self.fanout.max(1))
-            .collect()
-            .await;
-        let count = |d: Delivery| outcomes.iter().filter(|o| **o == d).count();
+        let mut progress = claim.progress.clone();
+        if !progress.reached.is_empty() {
+            tracing::info!(
+                reached = progress.reached.len(),
+                "resuming a broadcast an earlier delivery began"
+            );
+        }
+        let todo: Vec<&String> = subscribers
+            .iter()
+            .filter(|id| !progress.reached.contains(*id))
+            .collect();
+        for round in todo.chunks(self.fanout.max(1)) {
+            let outcomes = futures::future::join_all(round.iter().map(|id| self.deliver(id, &payload))).await;
+            let step = step_of(round, &outcomes);
+            let idempotency = &self.ports.idempotency;
+            self.retry
+                .run(|| idempotency.record_fanout(claim.key, claim.token, &step))
+                .await?;
+            progress.add(&step);
+        }
         Ok(Reply::Ok(json!({
             "topic": topic,
             "subscribers": subscribers.len(),
-            "delivered": count(Delivery::Delivered),
-            "pruned": count(Delivery::Pruned),
-            "failed": count(Delivery::Failed),
+            "delivered": progress.delivered,
+            "pruned": progress.pruned,
+            "failed": progress.failed,
         })))
     }
 
@@ -129,6 +153,17 @@ enum Delivery {
     Delivered,
     Pruned,
     Failed,
+}
+
+/// One fan-out round's posts as progress.
+fn step_of(round: &[&String], outcomes: &[Delivery]) -> FanoutProgress {
+    let count = |d: Delivery| outcomes.iter().filter(|o| **o == d).count() as u64;
+    FanoutProgress {
+        reached: round.iter().map(|id| (*id).clone()).collect(),
+        delivered: count(Delivery::Delivered),
+        pruned: count(Delivery::Pruned),
+        failed: count(Delivery::Failed),
+    }
 }
 
 fn workflow_reply(data: &Value) -> Reply {
