@@ -16,6 +16,9 @@ const WORKER_TIMEOUT_S: u64 = 10;
 const VISIBILITY_S: u64 = 2 * WORKER_TIMEOUT_S;
 /// Receives before SQS' redrive moves a job to the DLQ (5 in the stack).
 const MAX_RECEIVE_COUNT: u64 = 3;
+/// Concurrent posts of one broadcast (`BROADCAST_FANOUT`, the worker's default): the most
+/// posts a crash mid-broadcast may repeat.
+pub const FANOUT: usize = 16;
 
 /// Writes the chaos template under `target/chaos/` and returns its path. Throttles are dropped
 /// too: the run measures delivery, not the stage's rate limits.
@@ -39,8 +42,9 @@ pub fn write() -> anyhow::Result<PathBuf> {
                 if !properties["Environment"]["Variables"]["IDEMPOTENCY_TABLE"].is_null() =>
             {
                 properties["Timeout"] = json!(WORKER_TIMEOUT_S);
-                properties["Environment"]["Variables"]["IDEMPOTENCY_LOCK_SECONDS"] =
-                    json!(WORKER_TIMEOUT_S.to_string());
+                let variables = &mut properties["Environment"]["Variables"];
+                variables["IDEMPOTENCY_LOCK_SECONDS"] = json!(WORKER_TIMEOUT_S.to_string());
+                variables["BROADCAST_FANOUT"] = json!(FANOUT.to_string());
             }
             "AWS::SQS::Queue" if properties.get("RedrivePolicy").is_some() => {
                 properties["VisibilityTimeout"] = json!(VISIBILITY_S);

@@ -1,7 +1,9 @@
-//! What the run left behind, checked against what the clients sent: every job answered once,
-//! every `store` written, no broadcast delivered twice, each group's answers in order (jobs that
+//! What the run left behind, checked against what the clients sent: every job answered, every
+//! `store` written, no broadcast fanned out again, each group's answers in order (jobs that
 //! went through the DLQ excepted: SQS' redrive takes a message out of its group's order, as the
 //! SQS Developer Guide says of FIFO dead-letter queues), and nothing left in the queues.
+//! Messages posted again after a crash (the post and the record of it cannot be one step) are
+//! counted and reported.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -142,22 +144,30 @@ pub struct Tally {
     jobs: usize,
     lost: usize,
     stores_missing: usize,
-    duplicated_replies: usize,
-    duplicated_broadcasts: usize,
+    /// Broadcasts of more than one round that every subscriber got again: the whole fan-out
+    /// repeated.
+    fanned_out_again: usize,
+    /// Extra copies of result messages.
+    repeated_results: usize,
+    /// Extra copies of broadcast messages, over all subscribers.
+    repeated_broadcast_posts: usize,
+    /// Broadcasts with at least one extra copy.
+    repeated_broadcasts: usize,
+    /// The most copies of one broadcast a subscriber got.
+    most_copies: usize,
     reordered: usize,
     left_in_queues: usize,
 }
 
 impl Tally {
-    /// No job lost, no group reordered, nothing left behind. Repeats are reported, not failed:
-    /// a result is posted again when a worker dies between its post and the record of it
-    /// (results are delivered at least once and carry their `requestId`), and a broadcast is
-    /// fanned out again when its worker dies, or cannot record the job as done, after the
-    /// fan-out began (the README's "Guarantees and their limits").
+    /// No job lost, no broadcast fanned out again, no group reordered, nothing left behind.
+    /// Repeated posts are reported, not failed: a worker that dies between a post and the
+    /// record of it leaves that post in doubt, and the job's next delivery makes it again: a
+    /// result, or the posts of one fan-out round (the README's "Guarantees and their limits").
     /// With `allow_reordered`, reordered answers are reported only.
     pub fn clean(&self, allow_reordered: bool) -> bool {
         let reordered = if allow_reordered { 0 } else { self.reordered };
-        self.lost + self.stores_missing + reordered + self.left_in_queues == 0
+        self.lost + self.stores_missing + self.fanned_out_again + reordered + self.left_in_queues == 0
     }
 }
 
@@ -165,15 +175,19 @@ impl fmt::Display for Tally {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "jobs {}, lost {} (stores missing {}), duplicated effects {} (broadcast deliveries), \
-             results posted twice {}, reordered {}, left in the queues {}",
+            "jobs {}, lost {} (stores missing {}), broadcasts fanned out again {}, reordered {}, \
+             left in the queues {}; posted again after a crash: {} results, {} broadcast posts \
+             (of {} broadcasts, at most {} copies to one subscriber)",
             self.jobs,
             self.lost,
             self.stores_missing,
-            self.duplicated_broadcasts,
-            self.duplicated_replies,
+            self.fanned_out_again,
             self.reordered,
-            self.left_in_queues
+            self.left_in_queues,
+            self.repeated_results,
+            self.repeated_broadcast_posts,
+            self.repeated_broadcasts,
+            self.most_copies,
         )
     }
 }
@@ -190,26 +204,74 @@ pub async fn check(clients: &[Client], queues: &Queues, visitors: &HashSet<Strin
         .iter()
         .filter(|(id, task)| task.as_str() == "store" && !stored.contains(*id))
         .count();
+    let mut fanouts: HashMap<String, Fanout> = HashMap::new();
     for client in clients {
         let received = client.received.lock().unwrap();
-        let mut replies: HashMap<&str, usize> = HashMap::new();
-        for id in &received.results {
-            *replies.entry(id).or_default() += 1;
-        }
+        let replies = counts(&received.results);
         tally.lost += received
             .jobs
             .iter()
             .filter(|(id, _)| !replies.contains_key(id.as_str()))
             .count();
-        tally.duplicated_replies += replies.values().map(|n| n - 1).sum::<usize>();
-        let mut deliveries: HashMap<&str, usize> = HashMap::new();
-        for id in &received.broadcasts {
-            *deliveries.entry(id).or_default() += 1;
+        tally.repeated_results += replies.values().map(|n| n - 1).sum::<usize>();
+        for (id, n) in counts(&received.broadcasts) {
+            fanouts.entry(id.to_owned()).or_default().add(n);
         }
-        tally.duplicated_broadcasts += deliveries.values().map(|n| n - 1).sum::<usize>();
         tally.reordered += reordered(&received.jobs, &received.results, visitors);
     }
+    for (id, fanout) in &fanouts {
+        tally.most_copies = tally.most_copies.max(fanout.most);
+        if fanout.extra > 0 {
+            tally.repeated_broadcasts += 1;
+            tally.repeated_broadcast_posts += fanout.extra;
+        }
+        if fanout.repeated_whole() {
+            eprintln!(
+                "fanned out again: broadcast {id} reached all its {} subscribers again",
+                fanout.reached
+            );
+            tally.fanned_out_again += 1;
+        }
+    }
     Ok(tally)
+}
+
+/// How one broadcast reached its subscribers.
+#[derive(Default)]
+struct Fanout {
+    /// Subscribers that got it.
+    reached: usize,
+    /// Subscribers that got it more than once.
+    again: usize,
+    /// Copies beyond the first, over all subscribers.
+    extra: usize,
+    /// The most copies one subscriber got.
+    most: usize,
+}
+
+impl Fanout {
+    fn add(&mut self, copies: usize) {
+        self.reached += 1;
+        self.again += usize::from(copies > 1);
+        self.extra += copies - 1;
+        self.most = self.most.max(copies);
+    }
+
+    /// Every subscriber got it again, over more than one round: a redelivery that ignored the
+    /// recorded progress and fanned out anew. A crash repeats at most the round in flight, so
+    /// only a run of crashes landing in every round of one broadcast could look like this.
+    fn repeated_whole(&self) -> bool {
+        self.reached > crate::template::FANOUT && self.again == self.reached
+    }
+}
+
+/// How often each id occurs.
+fn counts(ids: &[String]) -> HashMap<&str, usize> {
+    let mut counts = HashMap::new();
+    for id in ids {
+        *counts.entry(id.as_str()).or_default() += 1;
+    }
+    counts
 }
 
 /// Results that arrived before the result of a job sent earlier in the same group (first

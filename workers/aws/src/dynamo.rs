@@ -4,6 +4,7 @@
 //! `sk = "conn"`, a subscription has `sk = "topic#<name>"` and a `topic` attribute indexed by
 //! the `byTopic` GSI (sparse: only subscriptions carry `topic`).
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -193,13 +194,15 @@ impl ResultStore for DynamoResults {
 
 const IN_PROGRESS: &str = "IN_PROGRESS";
 const COMPLETED: &str = "COMPLETED";
+/// The attributes of a broadcast's progress: connection ids delivered to, found gone, failed.
+const FANOUT_SETS: [&str; 3] = ["fanoutDelivered", "fanoutPruned", "fanoutFailed"];
 
 /// [`IdempotencyStore`] on the idempotency table, keyed by `id` (the [`JobKey`]'s key).
 /// - A claim sets `status = IN_PROGRESS`, the payload hash, a claim token and `lockExpiresAt`
 ///   (epoch milliseconds) in one conditional update, which also takes over a claim of the same
 ///   payload whose lock expired, keeping its fan-out progress; a record past its TTL is replaced.
-/// - Fan-out progress: `reached` (a string set of connection ids) and the counters
-///   `fanoutDelivered`, `fanoutPruned`, `fanoutFailed`, added to under the claim token.
+/// - Fan-out progress: the string sets of connection ids `fanoutDelivered`, `fanoutPruned`
+///   and `fanoutFailed`, added to under the claim token (adding to a set twice is harmless).
 /// - Completion puts `COMPLETED` with the result still to deliver (`pendingReply`, binary),
 ///   removed once it is delivered.
 /// - A release expires the lock (conditioned on the claim token), so the next delivery takes
@@ -234,6 +237,12 @@ impl Stored {
                 .and_then(|v| v.as_n().ok())
                 .and_then(|n| n.parse::<u64>().ok())
         };
+        let ids = |name: &str| {
+            item.get(name)
+                .and_then(|v| v.as_ss().ok())
+                .map(|ids| ids.iter().cloned().collect())
+                .unwrap_or_default()
+        };
         Stored {
             status: text("status"),
             payload_hash: text("payloadHash"),
@@ -244,14 +253,9 @@ impl Stored {
                 .and_then(|v| v.as_b().ok())
                 .map(|b| b.as_ref().to_vec()),
             progress: FanoutProgress {
-                reached: item
-                    .get("reached")
-                    .and_then(|v| v.as_ss().ok())
-                    .map(|ids| ids.iter().cloned().collect())
-                    .unwrap_or_default(),
-                delivered: number("fanoutDelivered").unwrap_or(0),
-                pruned: number("fanoutPruned").unwrap_or(0),
-                failed: number("fanoutFailed").unwrap_or(0),
+                delivered: ids(FANOUT_SETS[0]),
+                pruned: ids(FANOUT_SETS[1]),
+                failed: ids(FANOUT_SETS[2]),
             },
         }
     }
@@ -433,23 +437,31 @@ impl IdempotencyStore for DynamoIdempotency {
         token: &ClaimToken,
         step: &FanoutProgress,
     ) -> Result<(), PortError> {
-        if step.reached.is_empty() {
+        // DynamoDB refuses an empty set, so only the non-empty ones are added.
+        let sets: Vec<(&str, &BTreeSet<String>)> = FANOUT_SETS
+            .into_iter()
+            .zip([&step.delivered, &step.pruned, &step.failed])
+            .filter(|(_, ids)| !ids.is_empty())
+            .collect();
+        if sets.is_empty() {
             return Ok(());
         }
-        let result = self
+        let additions: Vec<String> = sets.iter().map(|(name, _)| format!("{name} :{name}")).collect();
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("id", s(&job.key))
-            .update_expression(
-                "ADD reached :reached, fanoutDelivered :delivered, fanoutPruned :pruned, fanoutFailed :failed",
-            )
+            .update_expression(format!("ADD {}", additions.join(", ")))
             .condition_expression("claimToken = :token AND #status = :in_progress")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":reached", AttributeValue::Ss(step.reached.iter().cloned().collect()))
-            .expression_attribute_values(":delivered", n(step.delivered))
-            .expression_attribute_values(":pruned", n(step.pruned))
-            .expression_attribute_values(":failed", n(step.failed))
+            .expression_attribute_names("#status", "status");
+        for (name, ids) in sets {
+            update = update.expression_attribute_values(
+                format!(":{name}"),
+                AttributeValue::Ss(ids.iter().cloned().collect()),
+            );
+        }
+        let result = update
             .expression_attribute_values(":token", s(&token.0))
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))
             .send()

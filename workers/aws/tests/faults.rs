@@ -163,7 +163,10 @@ async fn a_broadcast_whose_worker_died_midway_is_resumed_not_repeated() {
     let reached_first_round = async {
         wsflow_testkit::eventually(common::WAIT, "the first round recorded", || async {
             let item = idempotency_record(&h, "sender", "b-big", data.clone()).await;
-            item.get("reached").and_then(|r| r.as_ss().ok()).map(Vec::len) == Some(16)
+            item.get("fanoutDelivered")
+                .and_then(|r| r.as_ss().ok())
+                .map(Vec::len)
+                == Some(16)
         })
         .await
         .unwrap();
@@ -183,6 +186,45 @@ async fn a_broadcast_whose_worker_died_midway_is_resumed_not_repeated() {
     let replies = h.stub.posts_to("sender");
     assert_eq!(replies.len(), 1, "{replies:?}");
     assert_eq!(replies[0]["data"]["delivered"], 40);
+}
+
+#[tokio::test]
+async fn a_fanout_round_recorded_twice_after_a_lost_answer_counts_once() {
+    let h = Harness::start().await;
+    subscribe(&h, "news", &["sub1", "sub2", "sub3"]).await;
+    let data = json!({"topic": "news", "message": "hi"});
+    h.send("sender", "b-4", Task::Broadcast, data.clone()).await;
+    let record = one(&h).await;
+    // The posts wait until the claim is stored. Then the record of the round is applied but its
+    // answer lost, so the worker records it again, and the completion fails: the next delivery
+    // takes the job over with the stored progress and answers from it.
+    h.stub.stall_after(0);
+    let break_the_records = async {
+        wsflow_testkit::eventually(common::WAIT, "the claim stored", || async {
+            let item = idempotency_record(&h, "sender", "b-4", data.clone()).await;
+            item.get("status").and_then(|s| s.as_s().ok()).map(String::as_str) == Some("IN_PROGRESS")
+        })
+        .await
+        .unwrap();
+        h.proxy
+            .inject(Fault::next(1, FaultKind::DropResponse, &["UpdateItem"]));
+        h.proxy
+            .inject(Fault::always(FaultKind::Status(500), &["PutItem"]));
+        h.stub.unstall();
+    };
+    let (failed, ()) = tokio::join!(
+        h.processor.process(std::slice::from_ref(&record), None),
+        break_the_records
+    );
+    assert_eq!(failed, std::slice::from_ref(&record.message_id));
+    h.proxy.clear();
+    expire_lock(&h, "sender", "b-4", data).await;
+
+    assert!(h.processor.process(&[record], None).await.is_empty());
+    for sub in ["sub1", "sub2", "sub3"] {
+        assert_eq!(broadcasts(&h, sub).len(), 1, "{sub} got the broadcast once");
+    }
+    assert_eq!(h.stub.posts_to("sender")[0]["data"]["delivered"], 3);
 }
 
 #[tokio::test]

@@ -106,25 +106,42 @@ impl Default for ClaimToken {
 /// over posts only to the subscribers not reached yet. A subscriber counts as reached once its
 /// post ended (delivered, found gone, or failed for good); only posts in flight when a delivery
 /// died are made again.
+///
+/// Sets rather than counters, so that recording a step twice (a retried call whose first
+/// answer was lost) changes nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FanoutProgress {
-    /// Connection ids whose post ended.
-    pub reached: BTreeSet<String>,
-    /// Of those, delivered.
-    pub delivered: u64,
-    /// Of those, found gone (and forgotten).
-    pub pruned: u64,
-    /// Of those, failed for good.
-    pub failed: u64,
+    /// Connection ids the message was delivered to.
+    pub delivered: BTreeSet<String>,
+    /// Connection ids found gone (and forgotten).
+    pub pruned: BTreeSet<String>,
+    /// Connection ids whose post failed for good.
+    pub failed: BTreeSet<String>,
 }
 
 impl FanoutProgress {
     /// Adds `step` (posts that ended since) to this progress.
     pub fn add(&mut self, step: &FanoutProgress) {
-        self.reached.extend(step.reached.iter().cloned());
-        self.delivered += step.delivered;
-        self.pruned += step.pruned;
-        self.failed += step.failed;
+        self.delivered.extend(step.delivered.iter().cloned());
+        self.pruned.extend(step.pruned.iter().cloned());
+        self.failed.extend(step.failed.iter().cloned());
+    }
+
+    /// Whether the post to `connection_id` has ended, one way or another.
+    pub fn reached(&self, connection_id: &str) -> bool {
+        [&self.delivered, &self.pruned, &self.failed]
+            .iter()
+            .any(|ids| ids.contains(connection_id))
+    }
+
+    /// How many posts have ended.
+    pub fn len(&self) -> usize {
+        self.delivered.len() + self.pruned.len() + self.failed.len()
+    }
+
+    /// Whether no post has ended yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

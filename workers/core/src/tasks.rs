@@ -98,16 +98,13 @@ impl TaskRunner<'_> {
         }))
         .expect("JSON values serialize");
         let mut progress = claim.progress.clone();
-        if !progress.reached.is_empty() {
+        if !progress.is_empty() {
             tracing::info!(
-                reached = progress.reached.len(),
+                reached = progress.len(),
                 "resuming a broadcast an earlier delivery began"
             );
         }
-        let todo: Vec<&String> = subscribers
-            .iter()
-            .filter(|id| !progress.reached.contains(*id))
-            .collect();
+        let todo: Vec<&String> = subscribers.iter().filter(|id| !progress.reached(id)).collect();
         for round in todo.chunks(self.fanout.max(1)) {
             let outcomes = futures::future::join_all(round.iter().map(|id| self.deliver(id, &payload))).await;
             let step = step_of(round, &outcomes);
@@ -120,9 +117,9 @@ impl TaskRunner<'_> {
         Ok(Reply::Ok(json!({
             "topic": topic,
             "subscribers": subscribers.len(),
-            "delivered": progress.delivered,
-            "pruned": progress.pruned,
-            "failed": progress.failed,
+            "delivered": progress.delivered.len(),
+            "pruned": progress.pruned.len(),
+            "failed": progress.failed.len(),
         })))
     }
 
@@ -157,13 +154,16 @@ enum Delivery {
 
 /// One fan-out round's posts as progress.
 fn step_of(round: &[&String], outcomes: &[Delivery]) -> FanoutProgress {
-    let count = |d: Delivery| outcomes.iter().filter(|o| **o == d).count() as u64;
-    FanoutProgress {
-        reached: round.iter().map(|id| (*id).clone()).collect(),
-        delivered: count(Delivery::Delivered),
-        pruned: count(Delivery::Pruned),
-        failed: count(Delivery::Failed),
+    let mut step = FanoutProgress::default();
+    for (id, outcome) in round.iter().zip(outcomes) {
+        let ids = match outcome {
+            Delivery::Delivered => &mut step.delivered,
+            Delivery::Pruned => &mut step.pruned,
+            Delivery::Failed => &mut step.failed,
+        };
+        ids.insert((*id).clone());
     }
+    step
 }
 
 fn workflow_reply(data: &Value) -> Reply {
