@@ -194,6 +194,11 @@ impl Poller {
 
     async fn run_batch(&self, batch: &[Message]) {
         let mapping = &self.mapping;
+        tracing::debug!(
+            mapping = %mapping.logical_id,
+            messages = ?batch.iter().map(|m| m.message_id().unwrap_or_default()).collect::<Vec<_>>(),
+            "invoking with a batch"
+        );
         let event = sqs_event::lambda_event(batch, &mapping.source);
         let answer = self
             .functions

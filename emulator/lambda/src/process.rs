@@ -88,8 +88,11 @@ impl FunctionProcess {
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting function {} ({})", spec.name, launch.program.display()))?;
-        prefix_lines(&spec.name, child.stdout.take());
-        prefix_lines(&spec.name, child.stderr.take());
+        // One log stream per execution environment, as CloudWatch keeps them: the pid tells
+        // apart the processes of one function.
+        let stream = format!("{} {}", spec.name, child.id().unwrap_or_default());
+        prefix_lines(&stream, child.stdout.take());
+        prefix_lines(&stream, child.stderr.take());
         Ok(FunctionProcess {
             spec,
             api,
