@@ -51,7 +51,8 @@ where
         // Timeouts, connection failures and unparseable responses may all go away.
         _ => true,
     };
-    let message = DisplayErrorContext(&err).to_string();
+    let message = summary(&err);
+    tracing::debug!(error = %DisplayErrorContext(&err), "{message}");
     if transient {
         PortError::Transient(message)
     } else {
@@ -59,9 +60,32 @@ where
     }
 }
 
+/// One line a person can read: a service error's code, message and HTTP status (the SDK's
+/// display of an unmodelled error carries the whole raw response); other errors with their
+/// causes.
+fn summary<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match err {
+        SdkError::ServiceError(e) => format!(
+            "{}: {} (HTTP {})",
+            e.err().code().unwrap_or("service error"),
+            e.err().message().unwrap_or("no message"),
+            e.raw().status().as_u16()
+        ),
+        _ => DisplayErrorContext(err).to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_transient;
+    use super::{classify, is_transient};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::SdkError;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+    use wsflow_core::ports::PortError;
 
     #[test]
     fn throttling_timeouts_and_in_progress_transactions_are_retried() {
@@ -90,5 +114,18 @@ mod tests {
             assert!(!is_transient(400, Some(code)), "{code}");
         }
         assert!(!is_transient(410, None));
+    }
+
+    #[test]
+    fn a_service_error_reads_as_one_line_without_the_raw_response() {
+        let raw = HttpResponse::new(500.try_into().unwrap(), SdkBody::from("a long raw body"));
+        let error = ErrorMetadata::builder()
+            .code("InternalFailure")
+            .message("try again")
+            .build();
+        let PortError::Transient(message) = classify(SdkError::service_error(error, raw)) else {
+            panic!("a 500 is transient");
+        };
+        assert_eq!(message, "InternalFailure: try again (HTTP 500)");
     }
 }
