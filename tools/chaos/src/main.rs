@@ -44,7 +44,7 @@ pub struct Args {
     #[arg(long)]
     verbose: bool,
     /// Report reordered answers without failing on them (the CI run: a rare reordering under
-    /// load, a batch started after its visibility timeout, is still open).
+    /// load, cause not yet pinned down, is still open).
     #[arg(long)]
     allow_reordered: bool,
 }
