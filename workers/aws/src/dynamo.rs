@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
@@ -275,6 +276,19 @@ impl DynamoIdempotency {
         }
     }
 
+    /// An update of the job's record that applies only while this delivery's claim holds it
+    /// (its token, still in progress).
+    fn claimed_update(&self, job: &JobKey, token: &ClaimToken) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", s(&job.key))
+            .condition_expression("claimToken = :token AND #status = :in_progress")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":token", s(&token.0))
+            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+    }
+
     async fn stored(&self, key: &str) -> Result<Option<Stored>, PortError> {
         let out = self
             .client
@@ -448,24 +462,15 @@ impl IdempotencyStore for DynamoIdempotency {
         }
         let additions: Vec<String> = sets.iter().map(|(name, _)| format!("{name} :{name}")).collect();
         let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("id", s(&job.key))
-            .update_expression(format!("ADD {}", additions.join(", ")))
-            .condition_expression("claimToken = :token AND #status = :in_progress")
-            .expression_attribute_names("#status", "status");
+            .claimed_update(job, token)
+            .update_expression(format!("ADD {}", additions.join(", ")));
         for (name, ids) in sets {
             update = update.expression_attribute_values(
                 format!(":{name}"),
                 AttributeValue::Ss(ids.iter().cloned().collect()),
             );
         }
-        let result = update
-            .expression_attribute_values(":token", s(&token.0))
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
-            .send()
-            .await;
+        let result = update.send().await;
         match result {
             Ok(_) => Ok(()),
             Err(e) if is_condition_failure(&e) => Err(PortError::Transient(
@@ -477,16 +482,9 @@ impl IdempotencyStore for DynamoIdempotency {
 
     async fn release(&self, job: &JobKey, token: &ClaimToken) -> Result<(), PortError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("id", s(&job.key))
+            .claimed_update(job, token)
             .update_expression("SET lockExpiresAt = :expired")
-            .condition_expression("claimToken = :token AND #status = :in_progress")
-            .expression_attribute_names("#status", "status")
             .expression_attribute_values(":expired", n(0))
-            .expression_attribute_values(":token", s(&token.0))
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
             .send()
             .await;
         match result {
