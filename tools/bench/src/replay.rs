@@ -1,12 +1,14 @@
 //! Dead-letter replay throughput: `wsflow dlq replay` (batches of 10) against a
-//! one-message-at-a-time receive/send/delete loop, same moto server, same messages.
+//! one-message-at-a-time receive/send/delete loop, same moto server, same messages, at each
+//! round-trip time a fault proxy adds to every SQS call (on SQS the cost of a replay is its
+//! round trips; on loopback moto's per-message work dominates).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
-use wsflow_testkit::{Moto, WorkerResources};
+use wsflow_testkit::{Fault, FaultKind, FaultProxy, Moto, WorkerResources};
 
 use wsflow_bench::report::{Kind, Plot, Report};
 
@@ -15,6 +17,12 @@ const GROUPS: usize = 20;
 /// one series, with a point per round-trip time measured.
 const REPLAY_PLOT: &str = "replay-vs-round-trip";
 const ROUND_TRIPS_MS: [f64; 5] = [0.0, 1.0, 5.0, 10.0, 20.0];
+/// The round trip the targets are set at: a typical in-region SQS call.
+const TARGET_ROUND_TRIP_MS: f64 = 10.0;
+/// Messages per point with a round trip added: the one-by-one loop makes three calls per
+/// message, so at 20 ms a point takes 60 ms per message.
+const DISTANT_MESSAGES: usize = 300;
+const MODES: [&str; 2] = ["wsflow dlq replay", "one-by-one loop"];
 
 async fn seed(sqs: &Client, dlq: &str, messages: usize) -> anyhow::Result<()> {
     for chunk in (0..messages).collect::<Vec<_>>().chunks(10) {
@@ -66,12 +74,12 @@ async fn one_by_one(sqs: &Client, dlq: &str, target: &str, messages: usize) -> a
     Ok(())
 }
 
-async fn replay_command(moto: &Moto, dlq: &str, target: &str) -> anyhow::Result<()> {
+async fn replay_command(endpoint: &str, dlq: &str, target: &str) -> anyhow::Result<()> {
     let wsflow = std::env::current_exe()?.with_file_name("wsflow");
     let status = tokio::process::Command::new(&wsflow)
         .args([
             "--endpoint-url",
-            moto.endpoint(),
+            endpoint,
             "--region",
             "us-east-1",
             "dlq",
@@ -88,10 +96,40 @@ async fn replay_command(moto: &Moto, dlq: &str, target: &str) -> anyhow::Result<
     Ok(())
 }
 
+/// One mode's throughput (msg/s) and backend requests per message, moving `messages` seeded
+/// messages with every SQS call delayed by `round_trip_ms` on its way to moto.
+async fn measure(
+    moto: &Moto,
+    mode: usize,
+    round_trip_ms: f64,
+    messages: usize,
+) -> anyhow::Result<(f64, f64)> {
+    let sdk = moto.sdk_config().await;
+    // Fresh queues per point, seeded straight on moto: every point starts from the same contents.
+    let prefix = format!("bench{mode}x{}", round_trip_ms as u64);
+    let resources = WorkerResources::create(&sdk, &prefix, 3, 30).await?;
+    seed(&Client::new(&sdk), &resources.dlq_url, messages).await?;
+    let proxy = FaultProxy::start(moto.endpoint()).await?;
+    if round_trip_ms > 0.0 {
+        let delay = Duration::from_secs_f64(round_trip_ms / 1000.0);
+        proxy.inject(Fault::always(FaultKind::Latency(delay), &[]));
+    }
+    let distant = Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&sdk)
+            .endpoint_url(proxy.url())
+            .build(),
+    );
+    let started = Instant::now();
+    match mode {
+        0 => replay_command(proxy.url(), &resources.dlq_url, &resources.queue_url).await?,
+        _ => one_by_one(&distant, &resources.dlq_url, &resources.queue_url, messages).await?,
+    }
+    let rate = messages as f64 / started.elapsed().as_secs_f64();
+    Ok((rate, proxy.forwarded() as f64 / messages as f64))
+}
+
 pub async fn run(report: &mut Report, messages: usize) -> anyhow::Result<()> {
     let moto = Moto::start().await?;
-    let sdk = moto.sdk_config().await;
-    let sqs = Client::new(&sdk);
     let section = "dlq replay (moto)";
     report.declare(
         Plot::new(
@@ -103,34 +141,48 @@ pub async fn run(report: &mut Report, messages: usize) -> anyhow::Result<()> {
         )
         .with_x_ticks(&ROUND_TRIPS_MS),
     );
-    let mut rates = Vec::new();
-    for (round, mode) in ["wsflow dlq replay", "one-by-one loop"].into_iter().enumerate() {
-        // Fresh queues per mode: both start from the same DLQ contents.
-        let resources = WorkerResources::create(&sdk, &format!("bench{round}"), 3, 30).await?;
-        seed(&sqs, &resources.dlq_url, messages).await?;
-        let started = Instant::now();
-        match round {
-            0 => replay_command(&moto, &resources.dlq_url, &resources.queue_url).await?,
-            _ => one_by_one(&sqs, &resources.dlq_url, &resources.queue_url, messages).await?,
+    for round_trip_ms in ROUND_TRIPS_MS {
+        // Straight to moto, the full size; with a round trip, a size the loop finishes in.
+        let size = if round_trip_ms == 0.0 {
+            messages
+        } else {
+            messages.min(DISTANT_MESSAGES)
+        };
+        let mut rates = Vec::new();
+        for (mode, name) in MODES.into_iter().enumerate() {
+            let (rate, requests) = measure(&moto, mode, round_trip_ms, size).await?;
+            let at_target = round_trip_ms == TARGET_ROUND_TRIP_MS;
+            let target = if at_target && mode == 0 {
+                "target >= 1000"
+            } else {
+                ""
+            };
+            let at = format!("{name}, +{round_trip_ms} ms: {size} messages");
+            report.add(section, &at, rate, "msg/s", target);
+            if at_target {
+                report.add(
+                    section,
+                    &format!("{name}: requests per message"),
+                    requests,
+                    "",
+                    "",
+                );
+            }
+            report.point(REPLAY_PLOT, name, (round_trip_ms, rate));
+            rates.push(rate);
         }
-        let rate = messages as f64 / started.elapsed().as_secs_f64();
+        let target = if round_trip_ms == TARGET_ROUND_TRIP_MS {
+            "target >= 10"
+        } else {
+            ""
+        };
         report.add(
             section,
-            &format!("{mode}: {messages} messages"),
-            rate,
-            "msg/s",
-            "",
+            &format!("batched / one-by-one, +{round_trip_ms} ms"),
+            rates[0] / rates[1],
+            "x",
+            target,
         );
-        // Straight to the local moto server: no round trip added.
-        report.point(REPLAY_PLOT, mode, (0.0, rate));
-        rates.push(rate);
     }
-    report.add(
-        section,
-        "batched / one-by-one",
-        rates[0] / rates[1],
-        "x",
-        "target >= 10",
-    );
     Ok(())
 }
