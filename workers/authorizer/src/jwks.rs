@@ -3,7 +3,6 @@
 //! tokens with made-up key ids cannot turn the authorizer against the key server.
 
 use std::collections::HashMap;
-use std::error::Error as _;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty, Limited};
@@ -19,6 +18,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::verification::VerificationKey;
+use wsflow_aws::errors::with_causes;
 
 const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 /// Well inside API Gateway's 29 s for the whole authorization.
@@ -108,17 +108,6 @@ impl Jwks {
             problem,
         }
     }
-}
-
-/// The legacy client's errors say little at the top ("client error (Connect)").
-fn with_causes(error: &hyper_util::client::legacy::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        text = format!("{text}: {e}");
-        cause = e.source();
-    }
-    text
 }
 
 #[derive(Default)]

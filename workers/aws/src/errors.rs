@@ -62,7 +62,7 @@ where
 
 /// One line a person can read: a service error's code, message and HTTP status (the SDK's
 /// display of an unmodelled error carries the whole raw response); other errors with their
-/// causes.
+/// causes. Neither has the Debug dump [`DisplayErrorContext`] appends.
 fn summary<E>(err: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -74,8 +74,20 @@ where
             e.err().message().unwrap_or("no message"),
             e.raw().status().as_u16()
         ),
-        _ => DisplayErrorContext(err).to_string(),
+        _ => with_causes(err),
     }
+}
+
+/// An error and its causes, `top: cause: …` (many errors say little at the top, as
+/// "dispatch failure" or "client error (Connect)").
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text = format!("{text}: {e}");
+        cause = e.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -127,5 +139,15 @@ mod tests {
             panic!("a 500 is transient");
         };
         assert_eq!(message, "InternalFailure: try again (HTTP 500)");
+    }
+
+    #[test]
+    fn a_failure_before_an_answer_reads_as_its_causes_without_a_debug_dump() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let failure = SdkError::<ErrorMetadata, HttpResponse>::timeout_error(refused);
+        let PortError::Transient(message) = classify(failure) else {
+            panic!("a timeout is transient");
+        };
+        assert_eq!(message, "request has timed out: connection refused");
     }
 }
