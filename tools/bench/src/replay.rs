@@ -114,11 +114,8 @@ async fn measure(
         let delay = Duration::from_secs_f64(round_trip_ms / 1000.0);
         proxy.inject(Fault::always(FaultKind::Latency(delay), &[]));
     }
-    let distant = Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(&sdk)
-            .endpoint_url(proxy.url())
-            .build(),
-    );
+    // The loop's client, built outside the timed part (the replay command's is inside its run).
+    let distant = Client::new(&wsflow_dev::local_sdk_config(proxy.url(), "us-east-1").await);
     let started = Instant::now();
     match mode {
         0 => replay_command(proxy.url(), &resources.dlq_url, &resources.queue_url).await?,
