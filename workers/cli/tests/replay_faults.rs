@@ -104,6 +104,52 @@ async fn a_rerun_past_the_deduplication_window_does_not_deliver_again() {
     assert_eq!(b.depth(b.jobs()).await, (0, 0), "nothing delivered twice");
 }
 
+/// Eight pipelines at once (the default), with sends failing, sends applied but their answer
+/// lost, and deletes failing, all at random: re-runs until the DLQ is empty deliver every
+/// message once and each group in order. SQS hands out none of a FIFO group's messages while an
+/// earlier one is in flight ("Using the message group ID", SQS Developer Guide), which is what
+/// keeps concurrent pipelines off each other's groups; a lost answer is covered by the replay's
+/// deduplication id, a failed delete by the journal.
+#[tokio::test]
+async fn concurrent_pipelines_keep_every_group_in_order_while_sends_and_deletes_fail() {
+    let b = TestBackend::start().await;
+    b.seed(b.dlq(), "dead", &interleaved(40, 8)).await;
+    let proxy = FaultProxy::start(b.moto.endpoint()).await.unwrap();
+    proxy.inject(Fault::at_rate(0.6, FaultKind::Status(500), &["SendMessageBatch"]));
+    proxy.inject(Fault::at_rate(
+        0.15,
+        FaultKind::DropResponse,
+        &["SendMessageBatch"],
+    ));
+    proxy.inject(Fault::at_rate(0.15, FaultKind::Reset, &["DeleteMessageBatch"]));
+    let journal = journal_path("pipelines");
+    let args = [
+        "--json",
+        "dlq",
+        "replay",
+        "--queue",
+        b.dlq(),
+        "--journal",
+        &journal,
+    ];
+
+    let mut runs = Vec::new();
+    while b.depth(b.dlq()).await != (0, 0) {
+        assert!(runs.len() < 40, "the DLQ never emptied: {runs:?}");
+        let out = wsflow_via(&proxy, &args).output().await.unwrap();
+        let summary = json_summary(&out);
+        runs.push((summary["moved"].as_u64(), summary["failed"].as_u64()));
+    }
+
+    assert!(proxy.injected() > 0, "faults were injected");
+    // The SDK retries a 500 itself: a send fails only after all its attempts did.
+    assert!(
+        runs.iter().any(|(_, failed)| *failed > Some(0)),
+        "some run had failures to leave behind: {runs:?}"
+    );
+    assert_exactly_once_in_order(&b.drain(b.jobs()).await, 40, 8);
+}
+
 #[tokio::test]
 async fn an_in_process_replay_keeps_its_messages_hidden_while_slow_jobs_run() {
     let b = TestBackend::start().await;

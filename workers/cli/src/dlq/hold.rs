@@ -4,7 +4,11 @@
 //! Holding rather than releasing at once is what lets a command get past messages it does not
 //! take: a released message is handed out again by the next receive, and in a FIFO queue a
 //! group's later messages are only handed out once its earlier ones are gone or in flight.
+//!
+//! A hold is shared by the concurrent pipelines of a replay (one task, so `RefCell`s; no
+//! borrow is kept across an await).
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -29,8 +33,8 @@ pub struct Hold<'a> {
     queue_url: &'a str,
     visibility: Duration,
     /// Message id to its latest receipt handle (a message received again gets a new one).
-    receipts: HashMap<String, String>,
-    renewed_at: Instant,
+    receipts: RefCell<HashMap<String, String>>,
+    renewed_at: Cell<Instant>,
 }
 
 impl<'a> Hold<'a> {
@@ -39,24 +43,24 @@ impl<'a> Hold<'a> {
             sqs,
             queue_url,
             visibility,
-            receipts: HashMap::new(),
-            renewed_at: Instant::now(),
+            receipts: RefCell::default(),
+            renewed_at: Cell::new(Instant::now()),
         }
     }
 
     /// Receives up to `max` messages (at most 10) and holds them. Returns only the messages
     /// this hold did not have yet, so an empty answer means nothing new is reachable.
-    pub async fn receive(&mut self, max: usize) -> anyhow::Result<Vec<Message>> {
+    pub async fn receive(&self, max: usize) -> anyhow::Result<Vec<Message>> {
         self.receive_waiting(max, RECEIVE_WAIT_SECONDS).await
     }
 
     /// [`receive`](Self::receive) without waiting: for more of what a receive just found. An
     /// empty answer proves nothing (a short poll asks only some of SQS' servers).
-    pub async fn receive_more(&mut self, max: usize) -> anyhow::Result<Vec<Message>> {
+    pub async fn receive_more(&self, max: usize) -> anyhow::Result<Vec<Message>> {
         self.receive_waiting(max, 0).await
     }
 
-    async fn receive_waiting(&mut self, max: usize, wait_seconds: i32) -> anyhow::Result<Vec<Message>> {
+    async fn receive_waiting(&self, max: usize, wait_seconds: i32) -> anyhow::Result<Vec<Message>> {
         self.renew_if_due().await;
         let out = self
             .sqs
@@ -71,11 +75,12 @@ impl<'a> Hold<'a> {
             .await
             .with_context(|| format!("receiving from {}", self.queue_url))?;
         let mut fresh = Vec::new();
+        let mut receipts = self.receipts.borrow_mut();
         for message in out.messages.unwrap_or_default() {
             let (Some(id), Some(receipt)) = (message.message_id(), message.receipt_handle()) else {
                 continue;
             };
-            if self.receipts.insert(id.to_owned(), receipt.to_owned()).is_none() {
+            if receipts.insert(id.to_owned(), receipt.to_owned()).is_none() {
                 fresh.push(message);
             }
         }
@@ -83,21 +88,25 @@ impl<'a> Hold<'a> {
     }
 
     /// Deletes held messages. Returns the ids SQS did not delete, with why; those stay held.
-    pub async fn delete(&mut self, ids: &[&str]) -> HashMap<String, String> {
+    pub async fn delete(&self, ids: &[&str]) -> HashMap<String, String> {
         let mut failed = HashMap::new();
         for chunk in ids.chunks(BATCH) {
-            let entries = chunk.iter().enumerate().map(|(i, id)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(&self.receipts[*id])
-                    .build()
-                    .expect("id and receipt are set")
-            });
+            let entries: Vec<DeleteMessageBatchRequestEntry> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(&self.receipts.borrow()[*id])
+                        .build()
+                        .expect("id and receipt are set")
+                })
+                .collect();
             let answer = self
                 .sqs
                 .delete_message_batch()
                 .queue_url(self.queue_url)
-                .set_entries(Some(entries.collect()))
+                .set_entries(Some(entries))
                 .send()
                 .await;
             let errors = entry_errors(
@@ -107,7 +116,7 @@ impl<'a> Hold<'a> {
             for (i, id) in chunk.iter().enumerate() {
                 match errors.get(&i) {
                     Some(reason) => failed.insert((*id).to_owned(), reason.clone()),
-                    None => self.receipts.remove(*id),
+                    None => self.receipts.borrow_mut().remove(*id),
                 };
             }
         }
@@ -115,7 +124,7 @@ impl<'a> Hold<'a> {
     }
 
     /// Waits until `deadline` (or a stop signal), renewing the held messages meanwhile.
-    pub async fn idle_until(&mut self, deadline: Instant, shutdown: &mut watch::Receiver<bool>) {
+    pub async fn idle_until(&self, deadline: Instant, shutdown: &mut watch::Receiver<bool>) {
         while Instant::now() < deadline && !*shutdown.borrow() {
             let step = deadline.min(Instant::now() + self.visibility / 2);
             tokio::select! {
@@ -144,28 +153,29 @@ impl<'a> Hold<'a> {
 
     /// How many messages are held.
     pub fn len(&self) -> usize {
-        self.receipts.len()
+        self.receipts.borrow().len()
     }
 
     /// Renews the hold if half its visibility has passed since the last renewal.
-    pub async fn renew_if_due(&mut self) {
-        if self.renewed_at.elapsed() >= self.visibility / 2 {
+    pub async fn renew_if_due(&self) {
+        if self.renewed_at.get().elapsed() >= self.visibility / 2 {
+            // Marked first, so concurrent pipelines do not renew the same messages twice.
+            self.renewed_at.set(Instant::now());
             // A message that cannot be renewed reappears and is recognised by its id when
             // received again, so a failed renewal costs a receive, not correctness.
             self.change_visibility(self.visibility).await;
-            self.renewed_at = Instant::now();
         }
     }
 
     /// Sets the visibility of every held message; returns how many SQS did not change.
     async fn change_visibility(&self, visibility: Duration) -> usize {
-        let receipts: Vec<&String> = self.receipts.values().collect();
+        let receipts: Vec<String> = self.receipts.borrow().values().cloned().collect();
         let mut unchanged = 0;
         for chunk in receipts.chunks(BATCH) {
             let entries = chunk.iter().enumerate().map(|(i, receipt)| {
                 ChangeMessageVisibilityBatchRequestEntry::builder()
                     .id(i.to_string())
-                    .receipt_handle(*receipt)
+                    .receipt_handle(receipt)
                     .visibility_timeout(visibility.as_secs() as i32)
                     .build()
                     .expect("id and receipt are set")

@@ -69,14 +69,14 @@ pub async fn scan_each(
     visibility: Duration,
     each: impl FnMut(&[Message]) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
-    let mut hold = Hold::new(sqs, queue_url, visibility);
-    let outcome = collect(&mut hold, limit, context, each).await;
+    let hold = Hold::new(sqs, queue_url, visibility);
+    let outcome = collect(&hold, limit, context, each).await;
     hold.release().await;
     outcome
 }
 
 async fn collect(
-    hold: &mut Hold<'_>,
+    hold: &Hold<'_>,
     limit: Option<usize>,
     context: &Context,
     mut each: impl FnMut(&[Message]) -> anyhow::Result<()>,

@@ -11,6 +11,7 @@ mod queue_target;
 mod tally;
 mod target;
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +21,7 @@ use aws_sdk_sqs::types::{Message, QueueAttributeName};
 use aws_sdk_sqs::Client;
 use clap::Args;
 use indicatif::ProgressBar;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use wsflow_core::envelope::now_millis;
 
 use super::filter::{self, Filter};
@@ -119,6 +120,10 @@ pub struct ReplayArgs {
     /// How long to wait for messages in flight elsewhere before giving up (exit status 75).
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     wait_in_flight: u64,
+    /// Receive-deliver-delete pipelines running at once, each on its own message groups.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    concurrency: u16,
 }
 
 pub async fn run(context: &Context, args: ReplayArgs) -> anyhow::Result<ExitCode> {
@@ -139,10 +144,9 @@ pub async fn run(context: &Context, args: ReplayArgs) -> anyhow::Result<ExitCode
             Some(Journal::open(&path)?)
         }
     };
-    let mut replay = Replay {
+    let replay = Replay {
         sqs: &sqs,
         queue_url: &queue_url,
-        journal,
         wait_in_flight: Duration::from_secs(args.wait_in_flight),
         hold: Hold::new(&sqs, &queue_url, args.queue.visibility()),
         target: &target,
@@ -150,20 +154,25 @@ pub async fn run(context: &Context, args: ReplayArgs) -> anyhow::Result<ExitCode
         dry_run: args.dry_run,
         max,
         started_at: now_millis(),
-        pace: Pace::new(args.rate),
-        blocked_groups: HashSet::new(),
-        tally: Tally::default(),
+        pipelines: usize::from(args.concurrency),
+        shared: RefCell::new(Shared {
+            journal,
+            pace: Pace::new(args.rate),
+            blocked_groups: HashSet::new(),
+            tally: Tally::default(),
+            claimed: 0,
+            busy: 0,
+        }),
+        halted: Cell::new(false),
+        progress: Notify::new(),
         bar: progress::bar(context, expected as u64),
         stop: shutdown::on_signal(),
     };
     let outcome = replay.run().await;
     let Replay {
-        hold,
-        tally,
-        bar,
-        journal,
-        ..
+        hold, shared, bar, ..
     } = replay;
+    let Shared { tally, journal, .. } = shared.into_inner();
     bar.finish_and_clear();
     hold.release().await;
     if let Some(journal) = journal {
@@ -209,11 +218,15 @@ fn exit_code(tally: &Tally) -> ExitCode {
     }
 }
 
+/// A run: `pipelines` loops of receive, deliver, delete, at once.
+///
+/// Per-group order holds across pipelines because SQS hands out none of a FIFO group's
+/// messages while an earlier one is in flight: a pipeline gets a group's next message only
+/// after the previous one's send was confirmed and it was deleted (or, when it failed, never
+/// in this run: the failed message stays held).
 struct Replay<'a> {
     sqs: &'a Client,
     queue_url: &'a str,
-    /// Confirmed deliveries; `None` for a dry run.
-    journal: Option<Journal>,
     wait_in_flight: Duration,
     hold: Hold<'a>,
     target: &'a Target,
@@ -223,20 +236,52 @@ struct Replay<'a> {
     /// Messages sent to the DLQ from now on are not this run's (a replayed job failing again
     /// would otherwise come round again, forever).
     started_at: u64,
-    pace: Pace,
-    /// Groups with a failed message: their later messages must not overtake it.
-    blocked_groups: HashSet<String>,
-    tally: Tally,
+    pipelines: usize,
+    /// What the pipelines share. They run in one task, so a `RefCell`, never borrowed across
+    /// an await.
+    shared: RefCell<Shared>,
+    /// Set when a pipeline failed: the others stop after the batch in hand.
+    halted: Cell<bool>,
+    /// Woken after each batch a pipeline finished: its deletes may have unblocked groups.
+    progress: Notify,
     bar: ProgressBar,
     stop: watch::Receiver<bool>,
 }
 
+struct Shared {
+    /// Confirmed deliveries; `None` for a dry run.
+    journal: Option<Journal>,
+    pace: Pace,
+    /// Groups with a failed message: their later messages must not overtake it.
+    blocked_groups: HashSet<String>,
+    tally: Tally,
+    /// Messages pipelines asked for and have not accounted for yet: with `moved`, what `--max`
+    /// bounds.
+    claimed: usize,
+    /// Pipelines with a batch in hand.
+    busy: usize,
+}
+
+impl Shared {
+    fn fail(&mut self, message: &Message, reason: &str) {
+        self.tally.fail(reason);
+        if let Some(group) = letter::group_id(message) {
+            self.blocked_groups.insert(group.to_owned());
+        }
+    }
+}
+
 impl Replay<'_> {
-    async fn run(&mut self) -> anyhow::Result<()> {
+    async fn run(&self) -> anyhow::Result<()> {
         let give_up_at = tokio::time::Instant::now() + self.wait_in_flight;
+        let mut stop = self.stop.clone();
         loop {
             self.take_reachable().await?;
-            if self.tally.interrupted || self.tally.moved >= self.max {
+            let (done, progress) = {
+                let tally = &self.shared.borrow().tally;
+                (tally.interrupted || tally.moved >= self.max, tally.progress())
+            };
+            if done {
                 return Ok(());
             }
             let elsewhere = self.in_flight_elsewhere().await?;
@@ -244,53 +289,98 @@ impl Replay<'_> {
                 return Ok(());
             }
             if tokio::time::Instant::now() >= give_up_at {
-                self.tally.in_flight = elsewhere;
+                self.shared.borrow_mut().tally.in_flight = elsewhere;
                 return Ok(());
             }
-            self.bar.set_message(format!(
-                "{}; waiting for {elsewhere} in flight elsewhere",
-                self.tally.progress()
-            ));
+            self.bar
+                .set_message(format!("{progress}; waiting for {elsewhere} in flight elsewhere"));
             let next = tokio::time::Instant::now() + IN_FLIGHT_POLL;
-            self.hold.idle_until(next, &mut self.stop).await;
+            self.hold.idle_until(next, &mut stop).await;
         }
     }
 
-    /// Takes batches until nothing new is reachable, `--max` is reached or a signal stops it.
-    async fn take_reachable(&mut self) -> anyhow::Result<()> {
-        while self.tally.moved < self.max {
-            if let Some(next) = self.pace.next_at() {
-                self.hold.idle_until(next, &mut self.stop).await;
+    /// Runs the pipelines until none finds anything new, `--max` is reached or a signal stops
+    /// them. A pipeline's error stops the others after their batch in hand (none is dropped
+    /// between its send and its delete); the first error is returned.
+    async fn take_reachable(&self) -> anyhow::Result<()> {
+        let pipelines = (0..self.pipelines).map(|_| async {
+            let outcome = self.pipeline().await;
+            if outcome.is_err() {
+                self.halted.set(true);
             }
-            if *self.stop.borrow() {
-                self.tally.interrupted = true;
-                break;
+            outcome
+        });
+        futures::future::join_all(pipelines).await.into_iter().collect()
+    }
+
+    async fn pipeline(&self) -> anyhow::Result<()> {
+        let mut stop = self.stop.clone();
+        while !self.halted.get() {
+            let Some((wanted, slot)) = self.claim() else {
+                return Ok(());
+            };
+            if let Some(slot) = slot {
+                self.hold.idle_until(slot, &mut stop).await;
             }
-            // Never more than `--max` can still take, so the limit is exact.
-            let wanted = (self.max - self.tally.moved).min(self.pace.batch());
-            let batch = self.gather(wanted).await?;
+            if *stop.borrow() {
+                self.settle(wanted, 0);
+                self.shared.borrow_mut().tally.interrupted = true;
+                return Ok(());
+            }
+            // Registered before the receive, so a batch finished meanwhile is not missed.
+            let progress = self.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            let others_busy = self.shared.borrow().busy > 0;
+            let received = match others_busy {
+                // Another pipeline's delete will unblock groups: ask now, wait for it if empty.
+                true => self.hold.receive_more(wanted).await,
+                false => self.hold.receive(wanted).await,
+            };
+            let batch = received.inspect_err(|_| self.settle(wanted, 0))?;
             if batch.is_empty() {
-                break;
+                self.settle(wanted, 0);
+                let busy = self.shared.borrow().busy > 0;
+                if !busy && !others_busy {
+                    // A long poll found nothing new, and no batch in hand can unblock a group.
+                    return Ok(());
+                }
+                if busy {
+                    progress.await;
+                }
+                continue;
             }
-            self.take(batch).await;
-            self.bar.set_position(self.tally.seen() as u64);
-            self.bar.set_message(self.tally.progress());
+            self.shared.borrow_mut().busy += 1;
+            let delivered = self.take(batch).await;
+            self.shared.borrow_mut().busy -= 1;
+            self.settle(wanted, delivered);
+            self.progress.notify_waiters();
+            let tally = &self.shared.borrow().tally;
+            self.bar.set_position(tally.seen() as u64);
+            self.bar.set_message(tally.progress());
         }
         Ok(())
     }
 
-    /// One receive (empty: nothing new is reachable), then more without waiting until
-    /// `wanted` messages are in hand or an answer comes back empty.
-    async fn gather(&mut self, wanted: usize) -> anyhow::Result<Vec<Message>> {
-        let mut batch = self.hold.receive(wanted).await?;
-        while !batch.is_empty() && batch.len() < wanted {
-            let fresh = self.hold.receive_more(wanted - batch.len()).await?;
-            if fresh.is_empty() {
-                break;
-            }
-            batch.extend(fresh);
+    /// How many messages a pipeline may receive (never more than `--max` can still take, so
+    /// the limit is exact), and when, under `--rate`; `None` when `--max` is used up.
+    fn claim(&self) -> Option<(usize, Option<tokio::time::Instant>)> {
+        let shared = &mut *self.shared.borrow_mut();
+        let left = self.max - shared.tally.moved.min(self.max);
+        let wanted = left.saturating_sub(shared.claimed).min(shared.pace.batch());
+        if wanted == 0 {
+            return None;
         }
-        Ok(batch)
+        shared.claimed += wanted;
+        Some((wanted, shared.pace.reserve(wanted)))
+    }
+
+    /// Accounts for a claim of `wanted` of which `delivered` went to the target (those moved
+    /// are already in the tally).
+    fn settle(&self, wanted: usize, delivered: usize) {
+        let shared = &mut *self.shared.borrow_mut();
+        shared.claimed -= wanted;
+        shared.pace.refund(wanted.saturating_sub(delivered));
     }
 
     /// Messages of the DLQ in flight that this run does not hold: received by another consumer
@@ -303,37 +393,42 @@ impl Replay<'_> {
         Ok((queues::count(&attributes, &name) as usize).saturating_sub(self.hold.len()))
     }
 
-    /// Sorts out a batch, delivers what may go, deletes what was delivered. A message an
-    /// earlier run delivered (per the journal) is deleted without being delivered again.
-    async fn take(&mut self, batch: Vec<Message>) {
+    /// Sorts out a batch, delivers what may go, deletes what was delivered; returns how many
+    /// were handed to the target. A message an earlier run delivered (per the journal) is
+    /// deleted without being delivered again.
+    async fn take(&self, batch: Vec<Message>) -> usize {
         let admitted: Vec<Message> = batch.into_iter().filter(|m| self.admit(m)).collect();
-        let (resumed, ready): (Vec<Message>, Vec<Message>) = admitted
-            .into_iter()
-            .partition(|m| self.journal.as_ref().is_some_and(|j| j.delivered(id_of(m))));
+        let (resumed, ready): (Vec<Message>, Vec<Message>) = {
+            let shared = self.shared.borrow();
+            let earlier = |m: &Message| shared.journal.as_ref().is_some_and(|j| j.delivered(id_of(m)));
+            admitted.into_iter().partition(earlier)
+        };
         let results = match self.dry_run {
             true => vec![Ok(()); ready.len()],
             false => self.deliver_holding(&ready).await,
         };
-        self.pace.delivered(ready.len());
         let mut sent = Vec::new();
-        for (message, result) in ready.iter().zip(results) {
-            match result {
-                Ok(()) => sent.push(id_of(message)),
-                Err(reason) => self.fail(message, &reason),
+        {
+            let shared = &mut *self.shared.borrow_mut();
+            for (message, result) in ready.iter().zip(results) {
+                match result {
+                    Ok(()) => sent.push(id_of(message)),
+                    Err(reason) => shared.fail(message, &reason),
+                }
             }
-        }
-        if self.dry_run {
-            self.tally.moved += sent.len();
-            return;
-        }
-        if let Some(journal) = self.journal.as_mut() {
-            if let Err(e) = journal.record(&sent) {
-                // Deleting is still right (they are delivered); only a failed delete after this
-                // would be delivered again by a re-run past the deduplication window.
-                eprintln!("warning: {e:#}");
+            if self.dry_run {
+                shared.tally.moved += sent.len();
+                return ready.len();
             }
+            if let Some(journal) = shared.journal.as_mut() {
+                if let Err(e) = journal.record(&sent) {
+                    // Deleting is still right (they are delivered); only a failed delete after
+                    // this would be delivered again by a re-run past the deduplication window.
+                    eprintln!("warning: {e:#}");
+                }
+            }
+            shared.tally.resumed += resumed.len();
         }
-        self.tally.resumed += resumed.len();
         let delivered: Vec<&str> = sent.into_iter().chain(resumed.iter().map(id_of)).collect();
         let undeleted = self.hold.delete(&delivered).await;
         let deleted: Vec<&str> = delivered
@@ -341,20 +436,21 @@ impl Replay<'_> {
             .copied()
             .filter(|id| !undeleted.contains_key(*id))
             .collect();
-        if let Some(journal) = self.journal.as_mut() {
+        let shared = &mut *self.shared.borrow_mut();
+        if let Some(journal) = shared.journal.as_mut() {
             journal.deleted(&deleted);
         }
-        self.tally.moved += deleted.len();
+        shared.tally.moved += deleted.len();
         for _ in undeleted {
-            self.tally.fail(NOT_DELETED);
+            shared.tally.fail(NOT_DELETED);
         }
+        ready.len()
     }
 
     /// Delivers while renewing the hold: an in-process delivery can run for minutes, longer than
     /// the visibility timeout, and the messages must not reappear to other consumers meanwhile.
-    async fn deliver_holding(&mut self, ready: &[Message]) -> Vec<Result<(), String>> {
-        let target = self.target;
-        let delivery = target.deliver(ready);
+    async fn deliver_holding(&self, ready: &[Message]) -> Vec<Result<(), String>> {
+        let delivery = self.target.deliver(ready);
         tokio::pin!(delivery);
         loop {
             tokio::select! {
@@ -365,26 +461,20 @@ impl Replay<'_> {
     }
 
     /// Whether `message` goes to the target; a message that does not is counted (and stays held).
-    fn admit(&mut self, message: &Message) -> bool {
+    fn admit(&self, message: &Message) -> bool {
+        let shared = &mut *self.shared.borrow_mut();
         if letter::sent_at(message).is_some_and(|t| t >= self.started_at) {
-            self.tally.skip(ARRIVED_DURING_RUN);
+            shared.tally.skip(ARRIVED_DURING_RUN);
         } else if !filter::all_match(self.filters, message) {
-            self.tally.skip(NOT_MATCHED);
-        } else if letter::group_id(message).is_some_and(|g| self.blocked_groups.contains(g)) {
-            self.tally.skip(BEHIND_FAILURE);
+            shared.tally.skip(NOT_MATCHED);
+        } else if letter::group_id(message).is_some_and(|g| shared.blocked_groups.contains(g)) {
+            shared.tally.skip(BEHIND_FAILURE);
         } else if let Err(reason) = self.target.check(message) {
-            self.fail(message, &reason);
+            shared.fail(message, &reason);
         } else {
             return true;
         }
         false
-    }
-
-    fn fail(&mut self, message: &Message, reason: &str) {
-        self.tally.fail(reason);
-        if let Some(group) = letter::group_id(message) {
-            self.blocked_groups.insert(group.to_owned());
-        }
     }
 }
 

@@ -4,9 +4,6 @@ use tokio::time::{Duration, Instant};
 
 use crate::dlq::hold::BATCH;
 
-/// Messages gathered from several receives before a send, when no rate limits the run.
-const GATHER: usize = 10 * BATCH;
-
 /// Parses `50`, `50/s` or `0.5/s`.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let number = text.strip_suffix("/s").unwrap_or(text);
@@ -18,10 +15,13 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     }
 }
 
+/// The run's schedule under `--rate`: each pipeline reserves its slot before it receives, so
+/// pipelines running at once share the rate instead of each taking it.
 pub struct Pace {
     rate: Option<f64>,
     started: Instant,
-    delivered: usize,
+    /// Messages delivered or about to be (reserved by a pipeline).
+    reserved: usize,
 }
 
 impl Pace {
@@ -29,29 +29,31 @@ impl Pace {
         Pace {
             rate,
             started: Instant::now(),
-            delivered: 0,
+            reserved: 0,
         }
     }
 
     /// Messages to take per receive: at low rates less than a batch, so that a batch in hand
     /// never waits longer than about a second for its turn.
-    /// How many messages to gather before sending: up to ten receives' worth without a rate,
-    /// so that batches can span many groups (a batch holds one message per group).
     pub fn batch(&self) -> usize {
         match self.rate {
             Some(rate) => (rate.floor() as usize).clamp(1, BATCH),
-            None => GATHER,
+            None => BATCH,
         }
     }
 
-    /// When the next batch may go, if the rate is limited.
-    pub fn next_at(&self) -> Option<Instant> {
-        self.rate
-            .map(|rate| self.started + Duration::from_secs_f64(self.delivered as f64 / rate))
+    /// Reserves `count` deliveries; returns when they may start, if the rate is limited.
+    pub fn reserve(&mut self, count: usize) -> Option<Instant> {
+        let at = self
+            .rate
+            .map(|rate| self.started + Duration::from_secs_f64(self.reserved as f64 / rate));
+        self.reserved += count;
+        at
     }
 
-    pub fn delivered(&mut self, count: usize) {
-        self.delivered += count;
+    /// Gives back the part of a reservation that was not delivered.
+    pub fn refund(&mut self, count: usize) {
+        self.reserved -= count;
     }
 }
 
@@ -69,13 +71,16 @@ mod tests {
     }
 
     #[test]
-    fn batches_shrink_at_low_rates_and_deliveries_push_the_next_slot() {
+    fn batches_shrink_at_low_rates_and_reservations_push_the_next_slot() {
         let mut pace = Pace::new(Some(4.0));
         assert_eq!(pace.batch(), 4);
-        let start = pace.next_at().unwrap();
-        pace.delivered(4);
-        assert_eq!(pace.next_at().unwrap() - start, Duration::from_secs(1));
-        assert_eq!(Pace::new(None).batch(), GATHER);
-        assert_eq!(Pace::new(None).next_at(), None);
+        let first = pace.reserve(4).unwrap();
+        let second = pace.reserve(4).unwrap();
+        assert_eq!(second - first, Duration::from_secs(1));
+        // Two of the second reservation were not delivered: the next slot is 1.5 s after the first.
+        pace.refund(2);
+        assert_eq!(pace.reserve(4).unwrap() - first, Duration::from_millis(1500));
+        assert_eq!(Pace::new(None).batch(), BATCH);
+        assert_eq!(Pace::new(None).reserve(10), None);
     }
 }
