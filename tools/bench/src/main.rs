@@ -28,8 +28,8 @@ struct Args {
     /// Cold starts to time.
     #[arg(long, default_value_t = 20)]
     cold_starts: usize,
-    /// Messages in the dead-letter replay benchmark.
-    #[arg(long, default_value_t = 2_000)]
+    /// Messages in the dead-letter replay benchmark, at each round-trip time.
+    #[arg(long, default_value_t = 1_000)]
     replay_messages: usize,
     /// Which benchmarks to run.
     #[arg(long, value_delimiter = ',', default_value = "worker,replay,gateway")]

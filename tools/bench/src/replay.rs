@@ -1,7 +1,9 @@
-//! Dead-letter replay throughput: `wsflow dlq replay` (batches of 10) against a
-//! one-message-at-a-time receive/send/delete loop, same moto server, same messages, at each
-//! round-trip time a fault proxy adds to every SQS call (on SQS the cost of a replay is its
-//! round trips; on loopback moto's per-message work dominates).
+//! Dead-letter replay throughput: `wsflow dlq replay` (batches of 10, concurrent pipelines)
+//! against a one-message-at-a-time receive/send/delete loop, same moto server, same messages,
+//! at each round-trip time a fault proxy adds to every SQS call. On SQS the cost of a replay is
+//! its round trips; on loopback moto's own work dominates, and it grows with the queue's size
+//! (moto scans every message of a queue for each message it sends or receives), so the queues
+//! stay at a size where it does not.
 
 use std::time::{Duration, Instant};
 
@@ -12,16 +14,15 @@ use wsflow_testkit::{Fault, FaultKind, FaultProxy, Moto, WorkerResources};
 
 use wsflow_bench::report::{Kind, Plot, Report};
 
-const GROUPS: usize = 20;
+/// Message groups in the DLQ, as many as `make chaos` uses: a FIFO group advances one
+/// receive-send-delete at a time, so the groups bound how much a replay can do at once.
+const GROUPS: usize = 50;
 /// The replay plot: msg/s against the round-trip time added to every SQS call; each mode is
 /// one series, with a point per round-trip time measured.
 const REPLAY_PLOT: &str = "replay-vs-round-trip";
 const ROUND_TRIPS_MS: [f64; 5] = [0.0, 1.0, 5.0, 10.0, 20.0];
 /// The round trip the targets are set at: a typical in-region SQS call.
 const TARGET_ROUND_TRIP_MS: f64 = 10.0;
-/// Messages per point with a round trip added: the one-by-one loop makes three calls per
-/// message, so at 20 ms a point takes 60 ms per message.
-const DISTANT_MESSAGES: usize = 300;
 const MODES: [&str; 2] = ["wsflow dlq replay", "one-by-one loop"];
 
 async fn seed(sqs: &Client, dlq: &str, messages: usize) -> anyhow::Result<()> {
@@ -96,17 +97,17 @@ async fn replay_command(endpoint: &str, dlq: &str, target: &str) -> anyhow::Resu
     Ok(())
 }
 
-/// One mode's throughput (msg/s) and backend requests per message, moving `messages` seeded
-/// messages with every SQS call delayed by `round_trip_ms` on its way to moto.
+/// One mode's run time and backend requests, moving `messages` seeded messages (none: the
+/// fixed cost of a run) with every SQS call delayed by `round_trip_ms` on its way to moto.
 async fn measure(
     moto: &Moto,
     mode: usize,
     round_trip_ms: f64,
     messages: usize,
-) -> anyhow::Result<(f64, f64)> {
+) -> anyhow::Result<(Duration, usize)> {
     let sdk = moto.sdk_config().await;
     // Fresh queues per point, seeded straight on moto: every point starts from the same contents.
-    let prefix = format!("bench{mode}x{}", round_trip_ms as u64);
+    let prefix = format!("bench{mode}x{}n{messages}", round_trip_ms as u64);
     let resources = WorkerResources::create(&sdk, &prefix, 3, 30).await?;
     seed(&Client::new(&sdk), &resources.dlq_url, messages).await?;
     let proxy = FaultProxy::start(moto.endpoint()).await?;
@@ -121,8 +122,32 @@ async fn measure(
         0 => replay_command(proxy.url(), &resources.dlq_url, &resources.queue_url).await?,
         _ => one_by_one(&distant, &resources.dlq_url, &resources.queue_url, messages).await?,
     }
-    let rate = messages as f64 / started.elapsed().as_secs_f64();
-    Ok((rate, proxy.forwarded() as f64 / messages as f64))
+    Ok((started.elapsed(), proxy.forwarded()))
+}
+
+/// One measured run of a mode.
+struct Run {
+    mode: usize,
+    elapsed: Duration,
+    requests: usize,
+    messages: usize,
+}
+
+/// What a message costs at the target round trip: requests, round trips of wall time, and (for
+/// the replay) the rate once a run's fixed cost (`fixed`, an empty run) is taken out.
+fn report_costs(report: &mut Report, section: &str, run: &Run, fixed: Duration) {
+    let name = MODES[run.mode];
+    let messages = run.messages as f64;
+    if run.mode == 0 {
+        let moving = run.elapsed.saturating_sub(fixed).as_secs_f64();
+        let at = format!("{name}, +{TARGET_ROUND_TRIP_MS} ms, less the empty run");
+        report.add(section, &at, messages / moving, "msg/s", "");
+    }
+    let at = format!("{name}: requests per message");
+    report.add(section, &at, run.requests as f64 / messages, "", "");
+    let round_trips = run.elapsed.as_secs_f64() * 1000.0 / TARGET_ROUND_TRIP_MS / messages;
+    let at = format!("{name}: round trips per message");
+    report.add(section, &at, round_trips, "", "");
 }
 
 pub async fn run(report: &mut Report, messages: usize) -> anyhow::Result<()> {
@@ -138,41 +163,38 @@ pub async fn run(report: &mut Report, messages: usize) -> anyhow::Result<()> {
         )
         .with_x_ticks(&ROUND_TRIPS_MS),
     );
+    // Part of every run's time: starting, finding the queues, and the one-second long poll that
+    // shows the DLQ is empty before a run says it is done.
+    let (fixed, _) = measure(&moto, 0, TARGET_ROUND_TRIP_MS, 0).await?;
+    let fixed_ms = fixed.as_secs_f64() * 1000.0;
+    let at = format!("wsflow dlq replay of an empty DLQ, +{TARGET_ROUND_TRIP_MS} ms");
+    report.add(section, &at, fixed_ms, "ms", "");
     for round_trip_ms in ROUND_TRIPS_MS {
-        // Straight to moto, the full size; with a round trip, a size the loop finishes in.
-        let size = if round_trip_ms == 0.0 {
-            messages
-        } else {
-            messages.min(DISTANT_MESSAGES)
-        };
+        let at_target = round_trip_ms == TARGET_ROUND_TRIP_MS;
         let mut rates = Vec::new();
         for (mode, name) in MODES.into_iter().enumerate() {
-            let (rate, requests) = measure(&moto, mode, round_trip_ms, size).await?;
-            let at_target = round_trip_ms == TARGET_ROUND_TRIP_MS;
+            let (elapsed, requests) = measure(&moto, mode, round_trip_ms, messages).await?;
+            let rate = messages as f64 / elapsed.as_secs_f64();
             let target = if at_target && mode == 0 {
                 "target >= 1000"
             } else {
                 ""
             };
-            let at = format!("{name}, +{round_trip_ms} ms: {size} messages");
+            let at = format!("{name}, +{round_trip_ms} ms: {messages} messages");
             report.add(section, &at, rate, "msg/s", target);
             if at_target {
-                report.add(
-                    section,
-                    &format!("{name}: requests per message"),
+                let run = Run {
+                    mode,
+                    elapsed,
                     requests,
-                    "",
-                    "",
-                );
+                    messages,
+                };
+                report_costs(report, section, &run, fixed);
             }
             report.point(REPLAY_PLOT, name, (round_trip_ms, rate));
             rates.push(rate);
         }
-        let target = if round_trip_ms == TARGET_ROUND_TRIP_MS {
-            "target >= 10"
-        } else {
-            ""
-        };
+        let target = if at_target { "target >= 10" } else { "" };
         report.add(
             section,
             &format!("batched / one-by-one, +{round_trip_ms} ms"),

@@ -67,6 +67,10 @@ Filters (repeatable; all must match):
   body./ptr=VALUE      the JSON body at an RFC 6901 pointer; strings compare as text, other
                        values as JSON (body./data/n=42, body./data/ok=true)
 
+--concurrency pipelines (default 8) receive, send and delete at once, each on the groups its
+own receive handed out: SQS gives out none of a FIFO group's messages while an earlier one is in
+flight, so each group stays in order.
+
 Each confirmed delivery is recorded in a journal (--journal; synced before the DLQ delete), so a
 run that delivered but could not delete (killed, or the delete failed) is finished by a re-run at
 any later time without delivering twice, also past SQS' 5-minute deduplication window.
