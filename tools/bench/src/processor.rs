@@ -152,7 +152,7 @@ pub async fn http_cost(report: &mut Report, args: &Args) -> anyhow::Result<()> {
             &format!("notify job, {mode}: worker CPU/msg"),
             cpu_us,
             "us",
-            "target <= 60",
+            if concurrency == 1 { "" } else { "target <= 40" },
         );
         report.add(
             section,

@@ -1,5 +1,7 @@
 //! What every command shares: SDK configuration and the output style.
 
+use std::io::Write as _;
+
 use aws_config::{Region, SdkConfig};
 use aws_sdk_sqs::config::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 use serde::Serialize;
@@ -47,10 +49,16 @@ impl Context {
 
     /// Prints `value` as one JSON line with `--json`, else the human text.
     pub fn print<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
-        if self.json {
-            println!("{}", serde_json::to_string(value).expect("output serializes"));
-        } else {
-            println!("{}", human());
+        let text = match self.json {
+            true => serde_json::to_string(value).expect("output serializes"),
+            false => human(),
+        };
+        match writeln!(std::io::stdout(), "{text}") {
+            // A reader that stopped early (`| head`) wants no more: not the command's failure.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                eprintln!("warning: the output could not be written: {e}");
+            }
+            _ => {}
         }
     }
 

@@ -419,6 +419,25 @@ async fn stats_counts_by_task_and_reason_and_names_the_source_queue() {
     assert!(stdout(&human).contains("by reason:  invalid_data 1, redrive 4, unknown_task 1"));
 }
 
+/// `wsflow dlq stats … | head -1`: the reader goes away before the command writes. The command
+/// still succeeds and says nothing about it (it used to panic on the broken pipe).
+#[tokio::test]
+async fn output_to_a_reader_that_went_away_is_not_an_error() {
+    let b = TestBackend::start().await;
+    b.seed(b.dlq(), "dead", &[Seed::job("g0", 0)]).await;
+    let mut command = b.wsflow(&["dlq", "stats", "--queue", b.dlq()]);
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    drop(child.stdout.take());
+
+    let out = child.wait_with_output().await.unwrap();
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "nothing to report");
+}
+
 #[tokio::test]
 async fn peek_shows_messages_without_consuming_them() {
     let b = TestBackend::start().await;
