@@ -46,6 +46,10 @@ enum Section {
     Gateway,
 }
 
+// The worker's processor runs in this process: with the worker binary's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();

@@ -5,6 +5,10 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 use wsflow_core::Task;
 
+// Every invocation allocates its event and reply: mimalloc, as the queue worker and `wsflow dev`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // An execution environment runs one invocation at a time: one thread spares the cross-thread
 // wake-ups of a multi-threaded runtime (about a quarter of the CPU per job in `make bench`).
 #[tokio::main(flavor = "current_thread")]
