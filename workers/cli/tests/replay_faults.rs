@@ -15,6 +15,11 @@ fn journal_path(test: &str) -> String {
     dir.join(format!("{test}.journal")).to_str().unwrap().to_owned()
 }
 
+/// `wsflow --json dlq replay` of `dlq`, recording deliveries in `journal`.
+fn replay_args<'a>(dlq: &'a str, journal: &'a str) -> Vec<&'a str> {
+    vec!["--json", "dlq", "replay", "--queue", dlq, "--journal", journal]
+}
+
 /// The real binary reaching the backend through `proxy`.
 fn wsflow_via(proxy: &FaultProxy, args: &[&str]) -> tokio::process::Command {
     let mut command = wsflow_testkit::processes::command(env!("CARGO_BIN_EXE_wsflow"), proxy.url());
@@ -28,15 +33,7 @@ async fn a_rerun_right_after_a_kill_does_not_report_done_while_the_killed_run_ho
     b.seed(b.dlq(), "dead", &interleaved(12, 10)).await;
     let journal = journal_path("kill");
     let replay = |extra: &[&str]| {
-        let mut args = vec![
-            "--json",
-            "dlq",
-            "replay",
-            "--queue",
-            b.dlq(),
-            "--journal",
-            &journal,
-        ];
+        let mut args = replay_args(b.dlq(), &journal);
         args.extend_from_slice(extra);
         args.into_iter().map(str::to_owned).collect::<Vec<_>>()
     };
@@ -77,15 +74,7 @@ async fn a_rerun_past_the_deduplication_window_does_not_deliver_again() {
     let proxy = FaultProxy::start(b.moto.endpoint()).await.unwrap();
     proxy.inject(Fault::always(FaultKind::Reset, &["DeleteMessageBatch"]));
     let journal = journal_path("window");
-    let args = [
-        "--json",
-        "dlq",
-        "replay",
-        "--queue",
-        b.dlq(),
-        "--journal",
-        &journal,
-    ];
+    let args = replay_args(b.dlq(), &journal);
 
     let out = wsflow_via(&proxy, &args).output().await.unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -123,15 +112,7 @@ async fn concurrent_pipelines_keep_every_group_in_order_while_sends_and_deletes_
     ));
     proxy.inject(Fault::at_rate(0.15, FaultKind::Reset, &["DeleteMessageBatch"]));
     let journal = journal_path("pipelines");
-    let args = [
-        "--json",
-        "dlq",
-        "replay",
-        "--queue",
-        b.dlq(),
-        "--journal",
-        &journal,
-    ];
+    let args = replay_args(b.dlq(), &journal);
 
     let mut runs = Vec::new();
     while b.depth(b.dlq()).await != (0, 0) {
