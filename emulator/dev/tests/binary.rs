@@ -2,14 +2,13 @@
 //! stops it with exit status 0 and no child process left behind.
 
 mod common;
-mod processes;
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
-use wsflow_testkit::eventually;
+use wsflow_testkit::{eventually, procfs};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -56,7 +55,7 @@ async fn sigterm_stops_wsflow_dev_with_status_0_and_no_child_left() -> anyhow::R
         .and_then(|line| line.split_whitespace().next())
         .unwrap_or_else(|| panic!("no dlq line in {banner}"));
     assert_eq!(std::path::Path::new(wsflow), binaries.join("wsflow"), "{banner}");
-    let started = processes::children(pid);
+    let started = procfs::children(pid);
     assert!(started.len() >= 3, "moto and a process per function: {started:?}");
 
     let kill = Command::new("kill")
@@ -67,7 +66,7 @@ async fn sigterm_stops_wsflow_dev_with_status_0_and_no_child_left() -> anyhow::R
     let status = tokio::time::timeout(WAIT, dev.wait()).await??;
     assert_eq!(status.code(), Some(0));
     eventually(WAIT, "wsflow dev's child processes to end", || async {
-        !started.iter().any(|&child| processes::alive(child))
+        !started.iter().any(|&child| procfs::alive(child))
     })
     .await?;
     Ok(())

@@ -2,19 +2,18 @@
 //! (the moto server, the functions) is gone afterwards, also when the start fails half-way.
 
 mod common;
-mod processes;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use wsflow_dev::{LocalMode, LocalOptions};
-use wsflow_testkit::eventually;
+use wsflow_testkit::{eventually, procfs};
 
 const WAIT: Duration = Duration::from_secs(20);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_or_failing_to_start_leaves_no_child_process() -> anyhow::Result<()> {
-    let before = processes::children(std::process::id());
+    let before = procfs::children(std::process::id());
     let options = LocalOptions {
         template: common::fixture(),
         port: 0,
@@ -24,7 +23,7 @@ async fn stopping_or_failing_to_start_leaves_no_child_process() -> anyhow::Resul
     };
 
     let running = LocalMode::start(options.clone()).await?;
-    let started: BTreeSet<u32> = processes::children(std::process::id())
+    let started: BTreeSet<u32> = procfs::children(std::process::id())
         .difference(&before)
         .copied()
         .collect();
@@ -40,7 +39,7 @@ async fn stopping_or_failing_to_start_leaves_no_child_process() -> anyhow::Resul
     );
     running.stop().await;
     eventually(WAIT, "the child processes to end", || async {
-        !started.iter().any(|&pid| processes::alive(pid))
+        !started.iter().any(|&pid| procfs::alive(pid))
     })
     .await?;
 
@@ -60,7 +59,7 @@ async fn stopping_or_failing_to_start_leaves_no_child_process() -> anyhow::Resul
         "{error:#}"
     );
     eventually(WAIT, "the child processes of the failed start to end", || async {
-        processes::children(std::process::id()) == before
+        procfs::children(std::process::id()) == before
     })
     .await?;
     std::fs::remove_file(broken)?;
@@ -76,7 +75,7 @@ async fn stopping_or_failing_to_start_leaves_no_child_process() -> anyhow::Resul
         .err()
         .expect("the gateway's port is taken");
     assert!(format!("{error:#}").contains("is taken"), "{error:#}");
-    assert_eq!(processes::children(std::process::id()), before);
+    assert_eq!(procfs::children(std::process::id()), before);
     Ok(())
 }
 

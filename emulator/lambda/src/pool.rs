@@ -38,7 +38,8 @@ impl Pool {
         Ok(cold_start)
     }
 
-    /// Runs `event` on an idle process, else on a new one while the pool has room, else waits.
+    /// Runs `event` on an idle process that still runs, else on a new one while the pool has
+    /// room, else waits.
     /// A process that failed the invocation for a reason other than its handler's error (it
     /// exited, timed out or did not start) is dropped, which kills it; the next invocation
     /// starts a fresh one in its place.
@@ -48,8 +49,7 @@ impl Pool {
             .acquire()
             .await
             .map_err(|_| InvokeError::Exited(format!("function {} is stopping", self.spec.name)))?;
-        let idle = self.idle.lock().expect("pool lock").pop();
-        let process = match idle {
+        let process = match self.take_idle() {
             Some(process) => process,
             None => self.start().await.map_err(InvokeError::Init)?.0,
         };
@@ -59,6 +59,20 @@ impl Pool {
             self.idle.lock().expect("pool lock").push(process);
         }
         outcome
+    }
+
+    /// An idle process that still runs. One that ended between invocations (killed, crashed)
+    /// is dropped: Lambda replaces an execution environment that is gone instead of handing it
+    /// the next event, which would fail that invocation for nothing the event did.
+    fn take_idle(&self) -> Option<FunctionProcess> {
+        let mut idle = self.idle.lock().expect("pool lock");
+        while let Some(process) = idle.pop() {
+            if process.runs() {
+                return Some(process);
+            }
+            tracing::info!(function = %self.spec.name, "an idle process ended; starting a fresh one");
+        }
+        None
     }
 
     /// Refuses further invocations and kills the idle processes; a process busy with an

@@ -107,6 +107,14 @@ impl FunctionProcess {
         &self.spec.name
     }
 
+    /// Whether the process still runs. Only for a process between invocations (nothing else
+    /// waits on it then); one busy with an invocation counts as running.
+    pub fn runs(&self) -> bool {
+        self.child
+            .try_lock()
+            .map_or(true, |mut child| matches!(child.try_wait(), Ok(None)))
+    }
+
     /// Waits until the runtime first asks for work (its init is done); returns the time since
     /// spawn — the function's cold start.
     pub async fn ready(&self) -> Result<Duration, InvokeError> {

@@ -25,7 +25,7 @@ pub fn start(root: u32, every: Duration) -> Monkey {
                 _ = tokio::time::sleep(every) => {}
                 _ = stopped.changed() => return kills,
             }
-            let workers = workers_under(root);
+            let workers = wsflow_testkit::procfs::descendants_named(root, WORKER);
             if workers.is_empty() {
                 continue;
             }
@@ -45,36 +45,4 @@ impl Monkey {
         let _ = self.stop.send(true);
         self.task.await.unwrap_or_default()
     }
-}
-
-/// Pids of the worker processes descending from `root`.
-fn workers_under(root: u32) -> Vec<u32> {
-    let processes: Vec<(u32, u32, String)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
-            let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
-            let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
-            Some((pid, ppid, name.to_owned()))
-        })
-        .collect();
-    let parent_of = |pid: u32| processes.iter().find(|p| p.0 == pid).map(|p| p.1);
-    let descends = |mut pid: u32| {
-        while let Some(parent) = parent_of(pid) {
-            if parent == root {
-                return true;
-            }
-            pid = parent;
-        }
-        false
-    };
-    processes
-        .iter()
-        .filter(|(pid, _, name)| name == WORKER && descends(*pid))
-        .map(|(pid, ..)| *pid)
-        .collect()
 }

@@ -16,6 +16,7 @@
 //! - [`processes`]: the project's real binaries run against the backend: a Lambda function
 //!   behind a local Runtime API ([`processes::function`]) or a command-line tool
 //!   ([`processes::command`]).
+//! - [`procfs`]: the children and descendants of a process, and whether one still runs.
 //! - [`eventually`] polls a condition until a timeout, for assertions on asynchronous effects.
 
 #![warn(missing_docs)]
@@ -25,6 +26,7 @@ pub mod fault_proxy;
 pub mod fixtures;
 pub mod moto;
 pub mod processes;
+pub mod procfs;
 
 pub use connections_stub::ConnectionsStub;
 pub use fault_proxy::{Fault, FaultKind, FaultProxy};
