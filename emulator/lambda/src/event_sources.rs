@@ -53,8 +53,8 @@ pub struct Mapping {
     /// The visibility timeout of each receive, in seconds: the queue's, unless
     /// [`PollSettings::visibility_timeout`] overrides it.
     pub visibility_timeout_s: u32,
-    /// Concurrent batches: one for a FIFO queue (its order), else the mapping's maximum
-    /// concurrency, bounded by the function's processes.
+    /// Concurrent batches: the mapping's maximum concurrency, bounded by the function's
+    /// processes, for FIFO queues as for standard ones (a FIFO group is in one batch at a time).
     pub pollers: usize,
 }
 
@@ -71,12 +71,12 @@ impl Mapping {
         let queue = stack
             .queue(&mapping.queue)
             .ok_or_else(|| format!("its queue `{}` is not an SQS queue of the stack", mapping.queue))?;
-        let pollers = if queue.fifo {
-            1
-        } else {
-            let wanted = mapping.max_concurrency.map_or(usize::MAX, |n| n as usize);
-            wanted.min(settings.function_concurrency).max(1)
-        };
+        // FIFO queues too: Lambda scales a FIFO mapping up to its active message groups
+        // ("Configuring scaling behavior for SQS event source mappings": concurrent invocations
+        // are capped by the number of message group IDs or the maximum concurrency), and SQS
+        // hands a group's messages to one receiver at a time, so no two batches share a group.
+        let wanted = mapping.max_concurrency.map_or(usize::MAX, |n| n as usize);
+        let pollers = wanted.min(settings.function_concurrency).max(1);
         Ok(Mapping {
             logical_id: mapping.logical_id.clone(),
             function: mapping.function.clone(),
@@ -299,9 +299,9 @@ mod tests {
     };
 
     #[test]
-    fn fifo_queues_get_one_poller_and_standard_ones_their_concurrency_within_the_pool() {
+    fn fifo_and_standard_queues_get_their_concurrency_within_the_pool() {
         let fifo = Mapping::resolve(&mapping(Some(5)), &stack(true), SETTINGS).unwrap();
-        assert_eq!(fifo.pollers, 1);
+        assert_eq!(fifo.pollers, 2);
         let bounded = Mapping::resolve(&mapping(Some(5)), &stack(false), SETTINGS).unwrap();
         assert_eq!(bounded.pollers, 2);
         let one = Mapping::resolve(&mapping(Some(1)), &stack(false), SETTINGS).unwrap();

@@ -81,15 +81,16 @@ async fn main() -> anyhow::Result<()> {
     let monkey = monkey::start(dev.pid(), Duration::from_millis(args.kill_every_ms));
     inject_background_faults(&proxy, args.fault_rate);
     let sending = clients::send_all(&mut clients, args.jobs / args.groups);
+    // The outage ends after its time, whether or not the clients are done sending.
     let outage = async {
         tokio::time::sleep(Duration::from_secs(5)).await;
         proxy.inject(Fault::always(FaultKind::Status(500), &["PutItem", "UpdateItem"]));
         tokio::time::sleep(Duration::from_secs(args.outage_seconds)).await;
+        proxy.clear();
+        inject_background_faults(&proxy, args.fault_rate);
     };
     let (sent, ()) = tokio::join!(sending, outage);
     sent?;
-    proxy.clear();
-    inject_background_faults(&proxy, args.fault_rate);
 
     let queues = verdict::Queues::find(&moto).await?;
     verdict::settle(&clients, &queues, deadline).await?;
