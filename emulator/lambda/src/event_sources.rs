@@ -148,9 +148,10 @@ struct Poller {
 impl Poller {
     async fn run(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
         while !*stopped.borrow() {
+            let received = Instant::now();
             match self.collect_batch(&stopped).await {
                 Ok(batch) if batch.is_empty() => {}
-                Ok(batch) => self.run_batch(&batch).await,
+                Ok(batch) => self.run_batch(&batch, received).await,
                 Err(e) => {
                     tracing::warn!(mapping = %self.mapping.logical_id, "receiving from {}: {e:#}", self.mapping.queue_url);
                     tokio::select! {
@@ -192,7 +193,8 @@ impl Poller {
         Ok(out.messages.unwrap_or_default())
     }
 
-    async fn run_batch(&self, batch: &[Message]) {
+    /// `received`: when the receives of the batch began, the earliest its hold can end.
+    async fn run_batch(&self, batch: &[Message], received: Instant) {
         let mapping = &self.mapping;
         tracing::debug!(
             mapping = %mapping.logical_id,
@@ -205,6 +207,7 @@ impl Poller {
             .invoke(&mapping.function, &event)
             .await
             .map_err(|e| e.to_string());
+        self.check_hold(received.elapsed());
         let ids: Vec<String> = batch
             .iter()
             .map(|m| m.message_id().unwrap_or_default().to_owned())
@@ -229,6 +232,22 @@ impl Poller {
             })
             .collect();
         self.delete(&done).await;
+    }
+
+    /// Warns when an invocation outlived its batch's visibility timeout: SQS may have handed the
+    /// messages out again meanwhile (a FIFO group's next ones too, once redrive moved them to the
+    /// DLQ), as it would in AWS, which is why AWS advises a visibility timeout of at least six
+    /// times the function timeout (Lambda Developer Guide, "Using Lambda with Amazon SQS").
+    fn check_hold(&self, held: Duration) {
+        let visibility = Duration::from_secs(self.mapping.visibility_timeout_s.into());
+        if held > visibility {
+            tracing::warn!(
+                mapping = %self.mapping.logical_id,
+                "a batch was held {:.1} s, past the queue's visibility timeout of {} s: its messages may have been received again; make the visibility timeout at least six times the function timeout",
+                held.as_secs_f64(),
+                self.mapping.visibility_timeout_s
+            );
+        }
     }
 
     async fn delete(&self, messages: &[&Message]) {

@@ -115,7 +115,15 @@ pub async fn concurrency_gain(report: &mut Report, args: &Args) -> anyhow::Resul
 
 pub async fn http_cost(report: &mut Report, args: &Args) -> anyhow::Result<()> {
     let (_stub, url) = spawn_stub().await?;
-    let sdk = wsflow_dev::local_sdk_config(&url, "us-east-1").await;
+    // The worker binary's SDK settings (no SDK retries, its per-attempt timeout), aimed at the stub.
+    let sdk = wsflow_aws::sdk::loader(wsflow_aws::sdk::Retries::Caller)
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&url)
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "bench", "bench", None, None, "bench",
+        ))
+        .load()
+        .await;
     let api: Arc<dyn wsflow_core::ports::ConnectionApi> =
         Arc::new(wsflow_aws::connections_client::ConnectionsClient::new(&sdk, &url));
     // Fresh stores per run: a shared idempotency store would skip the second run's jobs.

@@ -38,8 +38,14 @@ pub struct Client {
     queued: Arc<tokio::sync::Notify>,
 }
 
-/// Connects `groups` clients through the gateway's client entrance.
-pub async fn connect(dev: &Dev, groups: usize) -> anyhow::Result<Vec<Client>> {
+/// Connects `groups` clients through the gateway's client entrance; every result frame any
+/// client receives adds one to `answers`.
+pub async fn connect(
+    dev: &Dev,
+    groups: usize,
+    answers: tokio::sync::watch::Sender<usize>,
+) -> anyhow::Result<Vec<Client>> {
+    let answers = Arc::new(answers);
     let mut clients = Vec::with_capacity(groups);
     for group in 0..groups {
         let socket = dev.connect(&format!("/chaos/{group}")).await?;
@@ -68,12 +74,12 @@ pub async fn connect(dev: &Dev, groups: usize) -> anyhow::Result<Vec<Client>> {
                 }
             }
         });
-        let (record, signal) = (received.clone(), queued.clone());
+        let (record, signal, answers) = (received.clone(), queued.clone(), answers.clone());
         tokio::spawn(async move {
             while let Some(Ok(frame)) = stream.next().await {
                 if let Message::Text(text) = frame {
                     let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                    record_frame(&record, &value, &signal);
+                    record_frame(&record, &value, &signal, &answers);
                 }
             }
         });
@@ -87,7 +93,12 @@ pub async fn connect(dev: &Dev, groups: usize) -> anyhow::Result<Vec<Client>> {
     Ok(clients)
 }
 
-fn record_frame(received: &Mutex<Received>, frame: &Value, queued: &tokio::sync::Notify) {
+fn record_frame(
+    received: &Mutex<Received>,
+    frame: &Value,
+    queued: &tokio::sync::Notify,
+    answers: &tokio::sync::watch::Sender<usize>,
+) {
     let request_id = frame["requestId"].as_str().unwrap_or_default().to_owned();
     let mut received = received.lock().unwrap();
     match frame["type"].as_str() {
@@ -100,7 +111,8 @@ fn record_frame(received: &Mutex<Received>, frame: &Value, queued: &tokio::sync:
             if frame["status"] != "ok" {
                 eprintln!("an error result: {frame}");
             }
-            received.results.push(request_id)
+            received.results.push(request_id);
+            answers.send_modify(|n| *n += 1);
         }
         Some("broadcast") => received.broadcasts.push(request_id),
         _ => {}

@@ -30,9 +30,10 @@ pub struct Args {
     /// Share of the worker's backend calls that fail (500, throttling, reset, lost answer).
     #[arg(long, default_value_t = 0.02)]
     fault_rate: f64,
-    /// Milliseconds between SIGKILLs of a random worker process.
-    #[arg(long, default_value_t = 2_000)]
-    kill_every_ms: u64,
+    /// Answers between SIGKILLs of a random worker process (each at a random moment of the
+    /// second after).
+    #[arg(long, default_value_t = 20)]
+    kill_every: usize,
     /// Seconds of a DynamoDB outage (every write fails) in mid-run, long enough for SQS' redrive
     /// to move stuck jobs to the DLQ.
     #[arg(long, default_value_t = 45)]
@@ -77,8 +78,9 @@ async fn main() -> anyhow::Result<()> {
     let dev = Dev::launch_on(&template, !args.verbose, proxy.url(), &[]).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(args.timeout_seconds);
 
-    let mut clients = clients::connect(&dev, args.groups).await?;
-    let monkey = monkey::start(dev.pid(), Duration::from_millis(args.kill_every_ms));
+    let (answers, answered) = tokio::sync::watch::channel(0);
+    let mut clients = clients::connect(&dev, args.groups, answers).await?;
+    let monkey = monkey::start(dev.pid(), answered, args.kill_every);
     inject_background_faults(&proxy, args.fault_rate);
     let sending = clients::send_all(&mut clients, args.jobs / args.groups);
     // The outage ends after its time, whether or not the clients are done sending.
