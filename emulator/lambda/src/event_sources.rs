@@ -94,6 +94,22 @@ impl Mapping {
     }
 }
 
+/// A message for the debug log: its id, group and receive count.
+fn described(message: &Message) -> String {
+    let attribute = |name| {
+        message
+            .attributes()
+            .and_then(|a| a.get(&name))
+            .map_or("-", String::as_str)
+    };
+    format!(
+        "{} group {} received {}",
+        message.message_id().unwrap_or_default(),
+        attribute(MessageSystemAttributeName::MessageGroupId),
+        attribute(MessageSystemAttributeName::ApproximateReceiveCount)
+    )
+}
+
 /// `arn:aws:sqs:{region}:…`.
 fn region_of(arn: &str) -> String {
     arn.split(':').nth(3).unwrap_or_default().to_owned()
@@ -198,7 +214,7 @@ impl Poller {
         let mapping = &self.mapping;
         tracing::debug!(
             mapping = %mapping.logical_id,
-            messages = ?batch.iter().map(|m| m.message_id().unwrap_or_default()).collect::<Vec<_>>(),
+            messages = ?batch.iter().map(described).collect::<Vec<_>>(),
             "invoking with a batch"
         );
         let event = sqs_event::lambda_event(batch, &mapping.source);
