@@ -17,7 +17,11 @@
   them, so its later messages are worked on beside its earlier ones), and it notices expired
   holds one message at a time while it scans (so a group's later message can be handed out
   before its earlier one). Here receives scan one at a time, after dropping every expired hold;
-  long polling waits outside that lock.
+  long polling waits outside that lock. Each receive also reads the clock once: a batch's holds
+  expire within a millisecond of each other, and a receive that saw the first of them expired
+  but not the last skipped the group's first messages (its later ones still held) and then,
+  the later ones expiring during the scan, handed those out: the group split across two
+  batches, its later messages answered first (`make chaos`, the poller's debug log).
 - moto's SQS reads the clock through datetime arithmetic, about 8 µs a call, and calls it for
   every queued message on every send and receive: a 1,000-message queue took 70 s to fill.
   Its SQS models read `time.time()` instead (the same epoch milliseconds).
@@ -122,8 +126,14 @@ def from_error(self, env, ex):
 moto_unix_time_millis = sqs_models.unix_time_millis
 
 
+# A receive reads the clock once: see receive_in_group_order.
+frozen = threading.local()
+
+
 def unix_time_millis(dt=None):
-    return time.time() * 1000.0 if dt is None else moto_unix_time_millis(dt)
+    if dt is not None:
+        return moto_unix_time_millis(dt)
+    return getattr(frozen, "now", None) or time.time() * 1000.0
 
 
 sqs_models.unix_time_millis = unix_time_millis
@@ -136,9 +146,13 @@ def receive_in_group_order(self, queue_name, count, wait_seconds_timeout, visibi
     deadline = time.time() + (wait_seconds_timeout or 0)
     while True:
         with receive_lock:
-            for message in [m for m in queue.pending_messages if m.visible]:
-                queue.pending_messages.remove(message)
-            messages = moto_receive_message(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            frozen.now = time.time() * 1000.0
+            try:
+                for message in [m for m in queue.pending_messages if m.visible]:
+                    queue.pending_messages.remove(message)
+                messages = moto_receive_message(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            finally:
+                frozen.now = None
         left = deadline - time.time()
         if messages or left <= 0:
             return messages

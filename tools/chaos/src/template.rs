@@ -9,15 +9,11 @@ use serde_json::{json, Value};
 
 /// The worker's timeout here (30 s in the stack).
 const WORKER_TIMEOUT_S: u64 = 10;
-/// The jobs queue's visibility timeout: above the longest a batch can be held, as it must be
-/// (SQS Developer Guide, "Configuring a queue to use with Lambda": at least the function
-/// timeout, six times it against retried throttled invocations; 180 s for 30 s in the stack),
-/// so no invocation outlives its messages' invisibility and two never work on one group. A
-/// batch received for a fresh process waits for its init (up to 10 s, Lambda's init limit)
-/// before the function's timeout starts: twice the timeout was not enough, and an invocation
-/// still answering jobs that SQS had meanwhile redriven to the DLQ let their group's next job
-/// overtake them.
-const VISIBILITY_S: u64 = 3 * WORKER_TIMEOUT_S;
+/// The jobs queue's visibility timeout: above the worker's timeout, as it must be (SQS
+/// Developer Guide, "Configuring a queue to use with Lambda": at least the function timeout,
+/// six times it against retried throttled invocations; 180 s for 30 s in the stack), so no
+/// invocation outlives its messages' invisibility and two never work on one group.
+const VISIBILITY_S: u64 = 2 * WORKER_TIMEOUT_S;
 /// Receives before SQS' redrive moves a job to the DLQ (5 in the stack).
 const MAX_RECEIVE_COUNT: u64 = 3;
 /// Concurrent posts of one broadcast (`BROADCAST_FANOUT`, the worker's default): the most
