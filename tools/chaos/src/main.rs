@@ -44,8 +44,8 @@ pub struct Args {
     /// Show the log of wsflow dev and its functions.
     #[arg(long)]
     verbose: bool,
-    /// Report reordered answers without failing on them (the CI run: a rare reordering under
-    /// load, cause not yet pinned down, is still open).
+    /// Report reordered answers without failing on them (the CI run, until more default-size
+    /// runs confirm the fix for the reordering local mode's backend caused).
     #[arg(long)]
     allow_reordered: bool,
 }
